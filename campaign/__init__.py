@@ -1,0 +1,94 @@
+"""campaign: organise coordinated solidarity demonstrations in small, safe groups."""
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+
+from campaign import config as app_config
+from campaign.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(ROOT, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    app.config.from_mapping(app_config.defaults(app.instance_path))
+    if test_config is None:
+        app.config.from_mapping(app_config.from_environment())
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = app_config.load_or_create_secret_key(app.instance_path)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from campaign import cli, errors, templating
+
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from campaign import i18n, models  # noqa: F401  (models register their tables)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(__file__), "migrations"),
+        compare_type=True,
+        render_as_batch=True,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _sqlite_pragmas(app))
+                event.listen(engine, "begin", _sqlite_begin)
+
+
+def _sqlite_pragmas(app: Flask):
+    busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin) instead of pysqlite's
+        # deferred transactions, which cannot be upgraded safely under concurrency.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
+
+
+def _sqlite_begin(conn):
+    conn.exec_driver_sql("BEGIN")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from campaign.accounts.views import bp as accounts_bp
+    from campaign.campaigns.views import bp as campaigns_bp
+    from campaign.events.views import bp as events_bp
+    from campaign.i18n import bp as i18n_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(i18n_bp)

@@ -1,0 +1,80 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from campaign.campaigns.service import CampaignDetails
+from campaign.forms import ServiceProblemsForm
+from campaign.models import ABSOLUTE_MAX_GROUP_SIZE, ABSOLUTE_MIN_GROUP_SIZE, Campaign
+
+CAMPAIGN_ERROR_MESSAGES = {
+    "bad_slug": _l("Use lower-case letters, digits and single dashes, e.g. i-am-hazara."),
+    "slug_taken": _l("Another campaign has this address."),
+    "slug_in_use": _l(
+        "This campaign has had public events: its address is printed on posters and stays."
+    ),
+    "min_group_too_small": _l(
+        "Groups need at least %(n)d people: nobody stands alone.", n=ABSOLUTE_MIN_GROUP_SIZE
+    ),
+    "max_group_too_large": _l("Groups are small: at most %(n)d people.", n=ABSOLUTE_MAX_GROUP_SIZE),
+    "max_below_min": _l("The maximum cannot be below the minimum group size."),
+    "unknown_language": _l("Use language codes such as en, fa, ur, de."),
+    "no_language": _l("Give at least one language."),
+    "unknown_admin": _l("Every admin needs an organiser account with that email."),
+}
+
+
+class CampaignForm(ServiceProblemsForm):
+    error_messages = CAMPAIGN_ERROR_MESSAGES
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    slug = StringField(
+        _l("Web address"),
+        description=_l("The part after /c/ in the campaign's address, e.g. i-am-hazara."),
+        validators=[DataRequired(), Length(max=64)],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    pledge = TextAreaField(
+        _l("Pledge"),
+        description=_l("The conduct rules every volunteer accepts before joining a group."),
+        validators=[DataRequired(), Length(max=5000)],
+    )
+    default_min_group_size = IntegerField(
+        _l("Smallest group"),
+        description=_l("Default for new events; at least %(n)d.", n=ABSOLUTE_MIN_GROUP_SIZE),
+        validators=[InputRequired()],
+    )
+    default_max_group_size = IntegerField(
+        _l("Largest group"),
+        description=_l("Default for new events."),
+        validators=[InputRequired()],
+    )
+    languages = StringField(
+        _l("Languages"),
+        description=_l("Language codes separated by spaces, e.g. en fa ur."),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    admin_emails = TextAreaField(
+        _l("Other admins"),
+        description=_l("Emails of organiser accounts, one per line. They review events."),
+        validators=[Optional(), Length(max=5000)],
+    )
+    submit = SubmitField(_l("Save campaign"))
+
+    def details(self) -> CampaignDetails:
+        return CampaignDetails(
+            name=self.name.data,
+            slug=self.slug.data,
+            description=self.description.data or "",
+            pledge=self.pledge.data,
+            default_min_group_size=self.default_min_group_size.data,
+            default_max_group_size=self.default_max_group_size.data,
+            languages=self.languages.data.replace(",", " ").split(),
+            admin_emails=[e.strip() for e in (self.admin_emails.data or "").split() if e.strip()],
+        )
+
+    @classmethod
+    def for_campaign(cls, campaign: Campaign) -> "CampaignForm":
+        return cls(
+            obj=campaign,
+            admin_emails="\n".join(a.email for a in campaign.admins),
+        )

@@ -1,0 +1,122 @@
+"""Campaigns: creating and changing them, and who administers them."""
+
+import re
+from dataclasses import dataclass, field
+
+from babel import Locale, UnknownLocaleError
+from sqlalchemy import exists, select
+
+from campaign.accounts.service import find_by_email
+from campaign.extensions import db
+from campaign.models import (
+    ABSOLUTE_MAX_GROUP_SIZE,
+    ABSOLUTE_MIN_GROUP_SIZE,
+    Campaign,
+    Event,
+    Organiser,
+)
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: Slugs that would read as something else in a URL or a printed poster.
+RESERVED_SLUGS = frozenset({"new", "edit", "admin", "static", "api"})
+
+
+class CampaignError(Exception):
+    """A campaign rule was broken. ``problems`` lists (field, code) pairs."""
+
+    def __init__(self, *problems: tuple[str, str]):
+        super().__init__(", ".join(code for _, code in problems))
+        self.problems = list(problems)
+
+
+@dataclass
+class CampaignDetails:
+    name: str
+    slug: str
+    pledge: str
+    description: str = ""
+    default_min_group_size: int = ABSOLUTE_MIN_GROUP_SIZE
+    default_max_group_size: int = 8
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    #: Emails of organisers (with accounts) who administer the campaign with its creator.
+    admin_emails: list[str] = field(default_factory=list)
+
+
+def _has_public_events(campaign: Campaign) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(Event.campaign_id == campaign.id, Event.published_at.is_not(None))
+            )
+        )
+    )
+
+
+def _checked(details: CampaignDetails, campaign: Campaign | None) -> tuple[list, list[str]]:
+    problems = []
+    slug = details.slug.strip().lower()
+    if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
+        problems.append(("slug", "bad_slug"))
+    elif campaign is None or slug != campaign.slug:
+        taken = db.session.scalar(select(exists().where(Campaign.slug == slug)))
+        if taken:
+            problems.append(("slug", "slug_taken"))
+        elif campaign is not None and _has_public_events(campaign):
+            problems.append(("slug", "slug_in_use"))
+    if details.default_min_group_size < ABSOLUTE_MIN_GROUP_SIZE:
+        problems.append(("default_min_group_size", "min_group_too_small"))
+    if details.default_max_group_size > ABSOLUTE_MAX_GROUP_SIZE:
+        problems.append(("default_max_group_size", "max_group_too_large"))
+    if details.default_max_group_size < details.default_min_group_size:
+        problems.append(("default_max_group_size", "max_below_min"))
+    languages = []
+    for code in details.languages:
+        try:
+            languages.append(str(Locale.parse(code.replace("-", "_"))).replace("_", "-"))
+        except (ValueError, UnknownLocaleError):
+            problems.append(("languages", "unknown_language"))
+    if not details.languages:
+        problems.append(("languages", "no_language"))
+    admins = []
+    for email in details.admin_emails:
+        organiser = find_by_email(email)
+        if organiser is None:
+            problems.append(("admin_emails", "unknown_admin"))
+        else:
+            admins.append(organiser)
+    if problems:
+        raise CampaignError(*problems)
+    return admins, list(dict.fromkeys(languages))
+
+
+def _apply(campaign: Campaign, details: CampaignDetails, languages: list[str]) -> None:
+    campaign.name = details.name.strip()
+    campaign.slug = details.slug.strip().lower()
+    campaign.description = details.description.strip()
+    campaign.pledge = details.pledge.strip()
+    campaign.default_min_group_size = details.default_min_group_size
+    campaign.default_max_group_size = details.default_max_group_size
+    campaign.languages = " ".join(languages)
+
+
+def create_campaign(creator: Organiser, details: CampaignDetails) -> Campaign:
+    if not creator.is_admin:
+        raise CampaignError(("", "not_allowed"))
+    admins, languages = _checked(details, None)
+    campaign = Campaign()
+    _apply(campaign, details, languages)
+    campaign.admins = list({o.id: o for o in [creator, *admins]}.values())
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def update_campaign(campaign: Campaign, editor: Organiser, details: CampaignDetails) -> None:
+    if not campaign.is_admin(editor):
+        raise CampaignError(("", "not_allowed"))
+    admins, languages = _checked(details, campaign)
+    _apply(campaign, details, languages)
+    # The editor stays an admin: nobody locks themselves out by mistake.
+    keep = [editor] if any(a.id == editor.id for a in campaign.admins) else []
+    campaign.admins = list({o.id: o for o in [*keep, *admins]}.values())
+    db.session.flush()

@@ -1,0 +1,60 @@
+"""Command-line tools: ``flask --app campaign <command>``."""
+
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import exists, select
+
+from campaign.accounts.service import MIN_PASSWORD_LENGTH, AccountError, create_organiser
+from campaign.demo import load_demo
+from campaign.extensions import db
+from campaign.models import Campaign
+
+ACCOUNT_ERRORS = {
+    "email_taken": "An organiser with this email exists already.",
+    "password_too_short": f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
+    "password_too_long": "The password is too long.",
+}
+
+
+@click.command("create-organiser")
+@click.option("--email", required=True, help="The organiser's sign-in email.")
+@click.option("--name", default="", help="Display name (default: the part before @).")
+@click.option("--admin", is_flag=True, help="Site admin: may create and run every campaign.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_organiser_command(email: str, name: str, admin: bool, password_stdin: bool):
+    """Create an organiser account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        organiser = create_organiser(email, password, name or email.split("@")[0], is_admin=admin)
+    except AccountError as error:
+        raise click.ClickException(ACCOUNT_ERRORS[error.code]) from None
+    db.session.commit()
+    kind = "site admin" if admin else "organiser"
+    click.echo(f"Created {kind} {organiser.email}.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no campaign at all.")
+def seed_demo_command(if_empty: bool):
+    """Load the I AM HAZARA demo campaign (does nothing if it is there)."""
+    if if_empty and db.session.scalar(select(exists().where(Campaign.id.is_not(None)))):
+        click.echo("The database has campaigns already; demo not loaded.")
+        return
+    result = load_demo()
+    db.session.commit()
+    if not result.created:
+        click.echo("The demo campaign is loaded already.")
+        return
+    click.echo(f"Loaded the demo campaign i-am-hazara with {result.events} published events.")
+    for email, password in result.passwords.items():
+        click.echo(f"  {email}  password: {password}   (shown once: note it now)")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_organiser_command)
+    app.cli.add_command(seed_demo_command)

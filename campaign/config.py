@@ -1,0 +1,56 @@
+"""Configuration: defaults here, then environment variables, then ``instance/config.py``."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def database_url_from_env(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given the way hosting platforms write them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def defaults(instance_path: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'campaign.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: Seconds a SQLite writer waits for the lock before giving up.
+        "SQLITE_BUSY_TIMEOUT_MS": 5000,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        #: UI languages offered; a later issue adds their catalogs.
+        "LANGUAGES": {"en": "English", "fa": "فارسی", "ur": "اردو"},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }
+
+
+def from_environment() -> dict:
+    config = {}
+    if os.environ.get("SECRET_KEY"):
+        config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = database_url_from_env(os.environ["DATABASE_URL"])
+    return config
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Read ``instance/secret_key``, generating it once (mode 0600) when missing."""
+    path = Path(instance_path) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,303 @@
+"""The demo campaign, I AM HAZARA, with real places in real time zones."""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from campaign.accounts.service import create_organiser, find_by_email
+from campaign.campaigns.service import CampaignDetails, create_campaign
+from campaign.events.service import (
+    EventDetails,
+    create_event,
+    publish_event,
+    submit_for_review,
+)
+from campaign.extensions import db
+from campaign.models import Campaign, VenueType, utcnow
+
+SLUG = "i-am-hazara"
+ADMIN_EMAIL = "admin@i-am-hazara.example"
+ORGANISER_EMAIL = "organiser@i-am-hazara.example"
+
+PLEDGE = """\
+I stay calm and peaceful. I do not react to cursing, insults or even spitting.
+I never go alone: I stand in a group of at least three people.
+I hold my sign and let it speak. I do not argue and I block nobody's way.
+You need not be Hazara to stand: anyone can say I AM HAZARA.
+I follow my group leader and the law, and we leave together and check in home safe."""
+
+DESCRIPTION = """\
+Hazaras are killed for who they are, and receive death threats by phone and by letter. \
+All over the planet, small peaceful groups stand up wherever there is a crowd and a camera: \
+parliaments, demonstrations, churches, mosques, temples, synagogues, stadiums. \
+Each group holds signs that read as one message: I AM HAZARA. WHY DO YOU WANT TO KILL ME? \
+ANSWER PLEASE."""
+
+# (title, venue type, venue, address, city, country, zone, lat, lon, days ahead, local hour)
+DEMO_EVENTS = [
+    (
+        "I AM HAZARA at Parliament Square",
+        VenueType.GOVERNMENT_ASSEMBLY,
+        "Parliament Square",
+        "Parliament Square, Westminster",
+        "London",
+        "GB",
+        "Europe/London",
+        51.5008,
+        -0.1262,
+        5,
+        12,
+    ),
+    (
+        "I AM HAZARA at Wembley",
+        VenueType.SPORTING_EVENT,
+        "Wembley Stadium",
+        "Wembley Park",
+        "London",
+        "GB",
+        "Europe/London",
+        51.5560,
+        -0.2796,
+        12,
+        14,
+    ),
+    (
+        "I AM HAZARA at the Brandenburg Gate",
+        VenueType.DEMONSTRATION,
+        "Pariser Platz",
+        "Pariser Platz",
+        "Berlin",
+        "DE",
+        "Europe/Berlin",
+        52.5163,
+        13.3777,
+        6,
+        13,
+    ),
+    (
+        "I AM HAZARA at the New Synagogue",
+        VenueType.SYNAGOGUE,
+        "Neue Synagoge Berlin",
+        "Oranienburger Straße 28-30",
+        "Berlin",
+        "DE",
+        "Europe/Berlin",
+        52.5248,
+        13.3945,
+        9,
+        11,
+    ),
+    (
+        "I AM HAZARA at Union Square",
+        VenueType.DEMONSTRATION,
+        "Union Square",
+        "Union Square, Manhattan",
+        "New York",
+        "US",
+        "America/New_York",
+        40.7359,
+        -73.9911,
+        7,
+        12,
+    ),
+    (
+        "I AM HAZARA at Riverside Church",
+        VenueType.CHURCH,
+        "The Riverside Church",
+        "490 Riverside Drive",
+        "New York",
+        "US",
+        "America/New_York",
+        40.8120,
+        -73.9632,
+        10,
+        10,
+    ),
+    (
+        "I AM HAZARA at Queen's Park",
+        VenueType.GOVERNMENT_ASSEMBLY,
+        "Ontario Legislative Building",
+        "111 Wellesley St W",
+        "Toronto",
+        "CA",
+        "America/Toronto",
+        43.6625,
+        -79.3916,
+        8,
+        12,
+    ),
+    (
+        "I AM HAZARA at the Lakemba Mosque",
+        VenueType.MOSQUE,
+        "Lakemba Mosque",
+        "65-67 Wangee Road, Lakemba",
+        "Sydney",
+        "AU",
+        "Australia/Sydney",
+        -33.9210,
+        151.0760,
+        11,
+        13,
+    ),
+    (
+        "I AM HAZARA at Martin Place",
+        VenueType.OTHER,
+        "Martin Place",
+        "Martin Place",
+        "Sydney",
+        "AU",
+        "Australia/Sydney",
+        -33.8675,
+        151.2094,
+        4,
+        12,
+    ),
+    (
+        "I AM HAZARA at the MCG",
+        VenueType.SPORTING_EVENT,
+        "Melbourne Cricket Ground",
+        "Brunton Avenue, Richmond",
+        "Melbourne",
+        "AU",
+        "Australia/Melbourne",
+        -37.8200,
+        144.9834,
+        13,
+        15,
+    ),
+    (
+        "I AM HAZARA at the Shiva Vishnu Temple",
+        VenueType.TEMPLE,
+        "Sri Shiva Vishnu Temple",
+        "52 Boundary Road, Carrum Downs",
+        "Melbourne",
+        "AU",
+        "Australia/Melbourne",
+        -38.0870,
+        145.1745,
+        15,
+        11,
+    ),
+    (
+        "I AM HAZARA at the Quetta Press Club",
+        VenueType.DEMONSTRATION,
+        "Quetta Press Club",
+        "Jinnah Road",
+        "Quetta",
+        "PK",
+        "Asia/Karachi",
+        30.1945,
+        67.0138,
+        6,
+        11,
+    ),
+    (
+        "I AM HAZARA at Parliament House",
+        VenueType.GOVERNMENT_ASSEMBLY,
+        "Parliament House",
+        "Constitution Avenue",
+        "Islamabad",
+        "PK",
+        "Asia/Karachi",
+        33.7295,
+        73.0931,
+        14,
+        11,
+    ),
+    (
+        "I AM HAZARA at Federation Square",
+        VenueType.OTHER,
+        "Federation Square",
+        "Swanston St & Flinders St",
+        "Melbourne",
+        "AU",
+        "Australia/Melbourne",
+        -37.8180,
+        144.9691,
+        20,
+        12,
+    ),
+]
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    #: Passwords of the accounts this run created: shown once, stored nowhere in clear.
+    passwords: dict[str, str] = field(default_factory=dict)
+    events: int = 0
+
+
+def _account(email: str, name: str, *, is_admin: bool, result: DemoResult):
+    organiser = find_by_email(email)
+    if organiser is None:
+        password = secrets.token_urlsafe(15)
+        organiser = create_organiser(email, password, name, is_admin=is_admin)
+        result.passwords[email] = password
+    return organiser
+
+
+def load_demo(today: date | None = None) -> DemoResult:
+    """Load the demo campaign unless it exists already. The caller commits."""
+    if db.session.scalar(select(Campaign).where(Campaign.slug == SLUG)) is not None:
+        return DemoResult(created=False)
+    result = DemoResult(created=True)
+    admin = _account(ADMIN_EMAIL, "Campaign admin", is_admin=True, result=result)
+    organiser = _account(ORGANISER_EMAIL, "Demo organiser", is_admin=False, result=result)
+    campaign = create_campaign(
+        admin,
+        CampaignDetails(
+            name="I AM HAZARA",
+            slug=SLUG,
+            description=DESCRIPTION,
+            pledge=PLEDGE,
+            languages=["en", "fa", "ur"],
+        ),
+    )
+    today = today or utcnow().date()
+    for (
+        title,
+        venue_type,
+        venue,
+        address,
+        city,
+        country,
+        zone_name,
+        lat,
+        lon,
+        days,
+        hour,
+    ) in DEMO_EVENTS:
+        day = today + timedelta(days=days)
+        start = datetime.combine(day, time(hour))
+        event = create_event(
+            campaign,
+            organiser,
+            EventDetails(
+                title=title,
+                venue_type=venue_type,
+                venue_name=venue,
+                address=address,
+                city=city,
+                country=country,
+                timezone=ZoneInfo(zone_name).key,
+                latitude=lat,
+                longitude=lon,
+                local_start=start,
+                local_end=start + timedelta(hours=2),
+                local_signup_deadline=start - timedelta(hours=12),
+                min_group_size=3,
+                max_group_size=8,
+                description=(
+                    "Stand with us for an hour, in groups of at least three, holding signs. "
+                    "Join a group below; your group meets nearby before it walks in together."
+                ),
+            ),
+        )
+        submit_for_review(event, organiser)
+        publish_event(event, admin)
+        result.events += 1
+    return result

@@ -1,0 +1,38 @@
+"""Error pages: a clear message, never a stack trace; a failed request writes nothing."""
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from campaign.extensions import db
+
+MESSAGES = {
+    400: _l("The request could not be understood."),
+    403: _l("You are not allowed to do that."),
+    404: _l("There is nothing here. Check the address, or the event may not be public."),
+    405: _l("That does not work with this address."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. Nothing you sent was half-saved."),
+}
+
+
+def _page(code: int, message):
+    return render_template("errors.html", code=code, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return _page(400, _l("This form has expired or was sent from elsewhere. Please try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        return _page(code, MESSAGES.get(code, error.description))
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return _page(500, MESSAGES[500])

@@ -1,0 +1,59 @@
+"""Read-only queries for event pages: each page's events in one query."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from campaign.extensions import db
+from campaign.models import Campaign, Event, EventStatus, Organiser, campaign_admin, utcnow
+
+
+def event_by_ref(ref: str) -> Event | None:
+    return db.session.scalar(select(Event).where(Event.ref == ref.lower()))
+
+
+def upcoming_public_events(campaign: Campaign) -> list[Event]:
+    """Published events of the campaign that have not ended, soonest first."""
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(
+                Event.campaign_id == campaign.id,
+                Event.status == EventStatus.PUBLISHED,
+                Event.ends_at > utcnow(),
+            )
+            .order_by(Event.starts_at, Event.id)
+        )
+    )
+
+
+def events_of(organiser: Organiser) -> list[Event]:
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(Event.organiser_id == organiser.id)
+            .order_by(Event.starts_at.desc(), Event.id.desc())
+        )
+    )
+
+
+def _administered_campaign_ids(organiser: Organiser):
+    return select(campaign_admin.c.campaign_id).where(campaign_admin.c.organiser_id == organiser.id)
+
+
+def pending_review(organiser: Organiser) -> list[Event]:
+    """Events waiting for a campaign admin, in the campaigns this organiser administers."""
+    query = (
+        select(Event)
+        .where(Event.status == EventStatus.PENDING)
+        .options(selectinload(Event.organiser))
+    )
+    if not organiser.is_admin:
+        query = query.where(Event.campaign_id.in_(_administered_campaign_ids(organiser)))
+    return list(db.session.scalars(query.order_by(Event.starts_at, Event.id)))
+
+
+def pending_review_count(organiser: Organiser) -> int:
+    query = select(func.count(Event.id)).where(Event.status == EventStatus.PENDING)
+    if not organiser.is_admin:
+        query = query.where(Event.campaign_id.in_(_administered_campaign_ids(organiser)))
+    return db.session.scalar(query) or 0

@@ -1,0 +1,195 @@
+"""The rules for events: their details, who may change them, and their lifecycle.
+
+draft → pending (submitted for review) → published (by a campaign admin) → cancelled.
+Services add and flush; the caller commits.
+"""
+
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+
+from campaign.countries import country_codes
+from campaign.extensions import db
+from campaign.localtime import NonexistentLocalTime, local_to_utc, zone_or_none
+from campaign.models import (
+    ABSOLUTE_MAX_GROUP_SIZE,
+    ABSOLUTE_MIN_GROUP_SIZE,
+    Campaign,
+    Event,
+    EventStatus,
+    Organiser,
+    VenueType,
+    utcnow,
+)
+
+
+class EventError(Exception):
+    """An event rule was broken. ``problems`` lists (field or None, code) pairs."""
+
+    def __init__(self, *problems: tuple[str | None, str]):
+        super().__init__(", ".join(code for _, code in problems))
+        self.problems = list(problems)
+
+    @property
+    def codes(self) -> list[str]:
+        return [code for _, code in self.problems]
+
+
+@dataclass
+class EventDetails:
+    """What an organiser types; times are wall-clock times in ``timezone``."""
+
+    title: str
+    venue_type: VenueType
+    venue_name: str
+    city: str
+    country: str
+    timezone: str
+    local_start: datetime
+    local_end: datetime
+    min_group_size: int
+    max_group_size: int
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    local_signup_deadline: datetime | None = None
+    description: str = ""
+
+
+#: How far ahead an event may be planned; also keeps dates away from datetime's limits.
+MAX_DAYS_AHEAD = 3 * 366
+
+
+def _to_utc(problems, field, local, zone):
+    try:
+        return local_to_utc(local, zone)
+    except NonexistentLocalTime:
+        problems.append((field, "nonexistent_local_time"))
+    except (OverflowError, ValueError):
+        problems.append((field, "date_out_of_range"))
+    return None
+
+
+def _stored_values(details: EventDetails, *, event: Event | None) -> dict:
+    """Check every rule at once and return the column values; raise with all problems."""
+    problems: list[tuple[str | None, str]] = []
+    now = utcnow()
+    if details.country not in country_codes():
+        problems.append(("country", "unknown_country"))
+    if (details.latitude is None) != (details.longitude is None):
+        problems.append(("longitude" if details.longitude is None else "latitude", "half_a_place"))
+    if details.latitude is not None and not -90 <= details.latitude <= 90:
+        problems.append(("latitude", "latitude_out_of_range"))
+    if details.longitude is not None and not -180 <= details.longitude <= 180:
+        problems.append(("longitude", "longitude_out_of_range"))
+    if details.min_group_size < ABSOLUTE_MIN_GROUP_SIZE:
+        problems.append(("min_group_size", "min_group_too_small"))
+    if details.max_group_size > ABSOLUTE_MAX_GROUP_SIZE:
+        problems.append(("max_group_size", "max_group_too_large"))
+    if details.max_group_size < details.min_group_size:
+        problems.append(("max_group_size", "max_below_min"))
+    starts_at = ends_at = deadline = None
+    zone = zone_or_none(details.timezone)
+    if zone is None:
+        problems.append(("timezone", "unknown_timezone"))
+    else:
+        starts_at = _to_utc(problems, "local_start", details.local_start, zone)
+        ends_at = _to_utc(problems, "local_end", details.local_end, zone)
+        if details.local_signup_deadline is not None:
+            deadline = _to_utc(
+                problems, "local_signup_deadline", details.local_signup_deadline, zone
+            )
+    start_changed = event is None or starts_at != event.starts_at
+    if starts_at and start_changed and starts_at <= now:
+        problems.append(("local_start", "start_in_past"))
+    if starts_at and starts_at > now + timedelta(days=MAX_DAYS_AHEAD):
+        problems.append(("local_start", "start_too_far_ahead"))
+    if starts_at and ends_at and ends_at <= starts_at:
+        problems.append(("local_end", "end_before_start"))
+    if deadline and starts_at and deadline > starts_at:
+        problems.append(("local_signup_deadline", "deadline_after_start"))
+    deadline_changed = event is None or deadline != event.signup_deadline
+    if deadline and deadline_changed and deadline <= now:
+        problems.append(("local_signup_deadline", "deadline_in_past"))
+    if problems:
+        raise EventError(*problems)
+    values = {
+        f.name: getattr(details, f.name) for f in fields(details) if not f.name.startswith("local_")
+    }
+    values.update(starts_at=starts_at, ends_at=ends_at, signup_deadline=deadline)
+    return values
+
+
+def create_event(campaign: Campaign, organiser: Organiser, details: EventDetails) -> Event:
+    event = Event(campaign=campaign, organiser=organiser, status=EventStatus.DRAFT)
+    for name, value in _stored_values(details, event=None).items():
+        setattr(event, name, value)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _require_editor(event: Event, organiser: Organiser) -> None:
+    if not event.can_be_edited_by(organiser):
+        raise EventError((None, "not_allowed"))
+
+
+def _require_admin(event: Event, organiser: Organiser) -> None:
+    if not event.campaign.is_admin(organiser):
+        raise EventError((None, "not_allowed"))
+
+
+def update_event(event: Event, organiser: Organiser, details: EventDetails) -> bool:
+    """Apply new details; a change to a published event bumps its revision. True if changed."""
+    _require_editor(event, organiser)
+    if event.status is EventStatus.CANCELLED:
+        raise EventError((None, "event_cancelled"))
+    changed = False
+    for name, value in _stored_values(details, event=event).items():
+        if getattr(event, name) != value:
+            setattr(event, name, value)
+            changed = True
+    if changed and event.status is EventStatus.PUBLISHED:
+        event.revision += 1
+    db.session.flush()
+    return changed
+
+
+def _move(event: Event, allowed_from: set[EventStatus], to: EventStatus) -> None:
+    if event.status not in allowed_from:
+        raise EventError((None, f"cannot_{to.value}_from_{event.status.value}"))
+    event.status = to
+
+
+def submit_for_review(event: Event, organiser: Organiser) -> None:
+    _require_editor(event, organiser)
+    _move(event, {EventStatus.DRAFT}, EventStatus.PENDING)
+    db.session.flush()
+
+
+def publish_event(event: Event, admin: Organiser) -> None:
+    """A campaign admin vouches for the event: only now can the public see it."""
+    _require_admin(event, admin)
+    _move(event, {EventStatus.PENDING}, EventStatus.PUBLISHED)
+    event.published_at = utcnow()
+    db.session.flush()
+
+
+def return_to_draft(event: Event, organiser: Organiser) -> None:
+    """Withdraw a submission (the organiser) or send it back for changes (an admin)."""
+    _require_editor(event, organiser)
+    _move(event, {EventStatus.PENDING}, EventStatus.DRAFT)
+    db.session.flush()
+
+
+def cancel_event(event: Event, organiser: Organiser) -> None:
+    _require_editor(event, organiser)
+    was_published = event.status is EventStatus.PUBLISHED
+    _move(
+        event,
+        {EventStatus.DRAFT, EventStatus.PENDING, EventStatus.PUBLISHED},
+        EventStatus.CANCELLED,
+    )
+    event.cancelled_at = utcnow()
+    if was_published:
+        event.revision += 1
+    db.session.flush()

@@ -1,0 +1,47 @@
+"""Which language a page is shown in, and which way it reads."""
+
+from flask import Blueprint, Flask, current_app, make_response, redirect, request
+from flask_babel import get_locale
+
+from campaign.navigation import local_path
+
+#: Languages written right to left; ``<html dir="rtl">`` for these.
+RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "ps", "ckb", "sd", "yi"})
+LANGUAGE_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages.keys()) or "en"
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def language_context():
+        language = str(get_locale() or "en")
+        return {
+            "html_lang": language,
+            "html_dir": text_direction(language),
+            "ui_languages": current_app.config["LANGUAGES"],
+        }
+
+
+bp = Blueprint("i18n", __name__)
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    """The language switcher: remember the choice in a cookie, go back where we were."""
+    response = make_response(redirect(local_path(request.args.get("next")) or "/"))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+    return response

@@ -1,0 +1,72 @@
+"""Event times: entered and shown in the event's own zone, stored in UTC."""
+
+from datetime import UTC, datetime, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import format_datetime, format_time, get_timezone_name
+from flask_babel import get_locale
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows, sorted; the legacy aliases left out."""
+    names = {n for n in available_timezones() if "/" in n or n == "UTC"}
+    return tuple(sorted(n for n in names if not n.startswith(("Etc/", "SystemV/", "US/"))))
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone_or_none(name: str | None) -> ZoneInfo | None:
+    if not name or name not in _known_zones():
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class NonexistentLocalTime(ValueError):
+    """The wall-clock time is skipped in that zone (clocks go forward)."""
+
+
+def local_to_utc(local: datetime, zone: tzinfo) -> datetime:
+    """Interpret a naive wall-clock time in ``zone``; an ambiguous time takes the first."""
+    aware = local.replace(tzinfo=zone, fold=0)
+    as_utc = aware.astimezone(UTC)
+    if as_utc.astimezone(zone).replace(tzinfo=None) != local:
+        raise NonexistentLocalTime(local.isoformat())
+    return as_utc
+
+
+def utc_to_local_naive(moment: datetime, zone: tzinfo) -> datetime:
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _locale():
+    return get_locale() or "en"
+
+
+def format_event_datetime(moment: datetime, zone: tzinfo, fmt: str = "full") -> str:
+    """e.g. "Saturday, 12 December 2026 at 14:00:00 Greenwich Mean Time" style, localised."""
+    pattern = {"full": "EEEE d MMMM y, HH:mm", "short": "EEE d MMM y, HH:mm"}[fmt]
+    return format_datetime(moment, pattern, tzinfo=zone, locale=_locale())
+
+
+def format_event_time(moment: datetime, zone: tzinfo) -> str:
+    return format_time(moment, "HH:mm", tzinfo=zone, locale=_locale())
+
+
+def zone_label(zone: ZoneInfo, moment: datetime) -> str:
+    """The zone's IANA name with its abbreviation at that moment, e.g. "Europe/London, BST"."""
+    abbreviation = moment.astimezone(zone).tzname() or ""
+    if abbreviation and not abbreviation.lstrip("+-").isdigit():
+        return f"{zone.key}, {abbreviation}"
+    return f"{zone.key}, UTC{abbreviation}" if abbreviation else zone.key
+
+
+def zone_long_name(zone: ZoneInfo) -> str:
+    return get_timezone_name(zone, locale=_locale())

@@ -1,0 +1,56 @@
+"""Campaigns and who administers them."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.extensions import db
+from campaign.models.accounts import Organiser
+from campaign.models.types import UTCDateTime, utcnow
+
+#: The smallest group anyone may stand in: nobody goes alone, nor in a pair.
+ABSOLUTE_MIN_GROUP_SIZE = 3
+#: Upper bound for any group size setting; a "small group" stays small.
+ABSOLUTE_MAX_GROUP_SIZE = 50
+
+campaign_admin = Table(
+    "campaign_admin",
+    db.metadata,
+    Column("campaign_id", ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
+    Column("organiser_id", ForeignKey("organiser.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Campaign(db.Model):
+    __table_args__ = (
+        CheckConstraint(f"default_min_group_size >= {ABSOLUTE_MIN_GROUP_SIZE}", name="min_group"),
+        CheckConstraint("default_max_group_size >= default_min_group_size", name="max_group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The public URL part: /c/<slug>. Printed on posters, so never changed once used.
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: The conduct rules every volunteer accepts before joining a group.
+    pledge: Mapped[str] = mapped_column(Text)
+    default_min_group_size: Mapped[int] = mapped_column(default=ABSOLUTE_MIN_GROUP_SIZE)
+    default_max_group_size: Mapped[int] = mapped_column(default=8)
+    #: Space-separated BCP 47 codes of the languages the campaign works in, e.g. "en fa ur".
+    languages: Mapped[str] = mapped_column(String(200), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    admins: Mapped[list[Organiser]] = relationship(secondary=campaign_admin, lazy="selectin")
+
+    @property
+    def language_list(self) -> list[str]:
+        return self.languages.split()
+
+    def is_admin(self, organiser) -> bool:
+        if not getattr(organiser, "is_authenticated", False):
+            return False
+        return organiser.is_admin or any(a.id == organiser.id for a in self.admins)
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.slug}>"

@@ -1,0 +1,156 @@
+"""Events: one demonstration at one place and time."""
+
+import enum
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Enum, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.extensions import db
+from campaign.models.accounts import Organiser
+from campaign.models.campaigns import ABSOLUTE_MIN_GROUP_SIZE, Campaign
+from campaign.models.types import UTCDateTime, utcnow
+
+#: Lower-case letters and digits that cannot be misread for one another (no 0/o, 1/l/i).
+REF_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+REF_LENGTH = 10
+
+
+def new_event_ref() -> str:
+    return "".join(secrets.choice(REF_ALPHABET) for _ in range(REF_LENGTH))
+
+
+class VenueType(enum.StrEnum):
+    GOVERNMENT_ASSEMBLY = "government_assembly"
+    DEMONSTRATION = "demonstration"
+    CHURCH = "church"
+    MOSQUE = "mosque"
+    TEMPLE = "temple"
+    SYNAGOGUE = "synagogue"
+    SPORTING_EVENT = "sporting_event"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(VENUE_TYPE_LABELS[self])
+
+
+VENUE_TYPE_LABELS = {
+    VenueType.GOVERNMENT_ASSEMBLY: _l("Government assembly"),
+    VenueType.DEMONSTRATION: _l("Demonstration"),
+    VenueType.CHURCH: _l("Church"),
+    VenueType.MOSQUE: _l("Mosque"),
+    VenueType.TEMPLE: _l("Temple"),
+    VenueType.SYNAGOGUE: _l("Synagogue"),
+    VenueType.SPORTING_EVENT: _l("Sporting event"),
+    VenueType.OTHER: _l("Other public place"),
+}
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"  # submitted for review by a campaign admin
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_STATUS_LABELS[self])
+
+
+EVENT_STATUS_LABELS = {
+    EventStatus.DRAFT: _l("Draft"),
+    EventStatus.PENDING: _l("Waiting for review"),
+    EventStatus.PUBLISHED: _l("Published"),
+    EventStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+def _enum_column(enum_class: type[enum.StrEnum], length: int) -> Enum:
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Event(db.Model):
+    __table_args__ = (
+        CheckConstraint(f"min_group_size >= {ABSOLUTE_MIN_GROUP_SIZE}", name="min_group"),
+        CheckConstraint("max_group_size >= min_group_size", name="max_group"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # The campaign page and feeds: published events of a campaign in date order.
+        Index("ix_event_campaign_status_starts", "campaign_id", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The public URL part: /e/<ref>. Random, so unpublished events cannot be guessed.
+    ref: Mapped[str] = mapped_column(String(16), unique=True, default=new_event_ref)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    venue_type: Mapped[VenueType] = mapped_column(_enum_column(VenueType, 32))
+    venue_name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100))
+    #: ISO 3166-1 alpha-2 code.
+    country: Mapped[str] = mapped_column(String(2))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    #: IANA time zone name; times are entered and shown in it.
+    timezone: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: After this nobody can join; forming groups may be merged. None: the start.
+    signup_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    description: Mapped[str] = mapped_column(Text, default="")
+    min_group_size: Mapped[int] = mapped_column(default=ABSOLUTE_MIN_GROUP_SIZE)
+    max_group_size: Mapped[int] = mapped_column(default=8)
+    status: Mapped[EventStatus] = mapped_column(
+        _enum_column(EventStatus, 16), default=EventStatus.DRAFT
+    )
+    #: Bumped by every change to a published event; the iCalendar SEQUENCE.
+    revision: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    campaign: Mapped[Campaign] = relationship(lazy="joined", innerjoin=True)
+    organiser: Mapped[Organiser] = relationship()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(self.zone)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(self.zone)
+
+    @property
+    def local_signup_deadline(self) -> datetime | None:
+        return self.signup_deadline.astimezone(self.zone) if self.signup_deadline else None
+
+    @property
+    def is_public(self) -> bool:
+        """Anyone may see it: published, or cancelled after it was published."""
+        return self.status is EventStatus.PUBLISHED or (
+            self.status is EventStatus.CANCELLED and self.published_at is not None
+        )
+
+    def can_be_edited_by(self, organiser) -> bool:
+        if not getattr(organiser, "is_authenticated", False):
+            return False
+        return organiser.id == self.organiser_id or self.campaign.is_admin(organiser)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.ref}>"
