@@ -14,7 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=os.path.join(ROOT, "instance"),
+        # CAMPAIGN_INSTANCE_PATH puts the database, secrets and local config elsewhere.
+        instance_path=os.environ.get("CAMPAIGN_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
         instance_relative_config=True,
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),

@@ -8,6 +8,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from campaign.countries import country_choices
@@ -51,7 +52,7 @@ class EventForm(ServiceProblemsForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=120)])
     venue_type = SelectField(
         _l("Kind of place"),
-        choices=[(v.value, v.label) for v in VenueType],
+        choices=[SelectChoice(v.value, v.label) for v in VenueType],
         validators=[DataRequired()],
     )
     venue_name = StringField(
@@ -100,8 +101,11 @@ class EventForm(ServiceProblemsForm):
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.campaign.choices = [(c.id, c.name) for c in campaigns]
-        self.country.choices = [("", _l("Choose a country")), *country_choices()]
+        self.campaign.choices = [SelectChoice(c.id, c.name) for c in campaigns]
+        self.country.choices = [
+            SelectChoice("", _l("Choose a country")),
+            *(SelectChoice(code, name) for code, name in country_choices()),
+        ]
         self.timezone.choices = list(timezone_names())
 
     def details(self) -> EventDetails:

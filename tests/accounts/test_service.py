@@ -1,0 +1,47 @@
+import pytest
+
+from campaign.accounts import service
+from tests.conftest import PASSWORD
+
+
+def test_passwords_are_hashed_with_argon2(make_organiser):
+    organiser = make_organiser()
+    assert organiser.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in organiser.password_hash
+
+
+@pytest.mark.parametrize("password", ["", "short", "eleven char"])
+def test_passwords_shorter_than_12_characters_are_refused(app, password):
+    with pytest.raises(service.AccountError) as error:
+        service.create_organiser("x@example.org", password, "X")
+    assert error.value.code == "password_too_short"
+
+
+def test_email_is_unique_whatever_its_case(make_organiser):
+    make_organiser(email="Zahra@Example.org")
+    with pytest.raises(service.AccountError) as error:
+        service.create_organiser("zahra@example.ORG", PASSWORD, "Z")
+    assert error.value.code == "email_taken"
+
+
+def test_authenticate(make_organiser):
+    organiser = make_organiser(email="z@example.org")
+    assert service.authenticate("Z@example.org ", PASSWORD).id == organiser.id
+    for email, password in [("z@example.org", "wrong password!"), ("nobody@example.org", PASSWORD)]:
+        with pytest.raises(service.AccountError) as error:
+            service.authenticate(email, password)
+        assert error.value.code == "bad_credentials"
+
+
+def test_ending_sessions_changes_the_session_id(make_organiser):
+    organiser = make_organiser()
+    before = organiser.get_id()
+    assert service.load_session_organiser(before).id == organiser.id
+    service.end_all_sessions(organiser)
+    assert organiser.get_id() != before
+    assert service.load_session_organiser(before) is None
+
+
+@pytest.mark.parametrize("session_id", ["", "abc", "1", "1:", ":x", "999:x"])
+def test_malformed_session_ids_load_nobody(app, session_id):
+    assert service.load_session_organiser(session_id) is None

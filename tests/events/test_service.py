@@ -1,0 +1,128 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from campaign.events import service
+from campaign.models import EventStatus, utcnow
+from tests.conftest import event_details
+
+
+def _next_spring_forward_in_london() -> datetime:
+    """01:30 on the last Sunday of March next year: a time that does not exist in London."""
+    year = utcnow().year + 1
+    day = datetime(year, 3, 31)
+    while day.weekday() != 6:
+        day -= timedelta(days=1)
+    return day.replace(hour=1, minute=30)
+
+
+def test_times_are_stored_in_utc(make_campaign, make_organiser):
+    local = (utcnow() + timedelta(days=30)).replace(
+        tzinfo=None, hour=11, minute=0, second=0, microsecond=0
+    )
+    event = service.create_event(
+        make_campaign(),
+        make_organiser(),
+        event_details(
+            timezone="Asia/Kabul", local_start=local, local_end=local + timedelta(hours=2)
+        ),
+    )
+    assert event.starts_at == (local - timedelta(hours=4, minutes=30)).replace(tzinfo=UTC)
+    assert event.local_start.replace(tzinfo=None) == local
+    assert event.status is EventStatus.DRAFT
+
+
+def test_all_problems_are_reported_at_once(make_campaign, make_organiser):
+    past = (utcnow() - timedelta(days=1)).replace(tzinfo=None)
+    with pytest.raises(service.EventError) as error:
+        service.create_event(
+            make_campaign(),
+            make_organiser(),
+            event_details(
+                local_start=past,
+                local_end=past - timedelta(hours=1),
+                min_group_size=2,
+                latitude=95.0,
+                longitude=0.0,
+            ),
+        )
+    assert set(error.value.codes) == {
+        "start_in_past",
+        "end_before_start",
+        "min_group_too_small",
+        "latitude_out_of_range",
+    }
+
+
+def test_a_time_skipped_by_daylight_saving_is_refused(make_campaign, make_organiser):
+    gap = _next_spring_forward_in_london()
+    with pytest.raises(service.EventError) as error:
+        service.create_event(
+            make_campaign(),
+            make_organiser(),
+            event_details(
+                timezone="Europe/London", local_start=gap, local_end=gap + timedelta(hours=2)
+            ),
+        )
+    assert error.value.problems == [("local_start", "nonexistent_local_time")]
+
+
+def test_lifecycle(make_event, make_organiser):
+    event = make_event(status=EventStatus.DRAFT)
+    owner, admin = event.organiser, event.campaign.admins[0]
+    with pytest.raises(service.EventError):
+        service.publish_event(event, admin)  # a draft must be submitted first
+    service.submit_for_review(event, owner)
+    assert event.status is EventStatus.PENDING
+    with pytest.raises(service.EventError) as error:
+        service.publish_event(event, owner)  # organisers cannot vouch for themselves
+    assert error.value.codes == ["not_allowed"]
+    service.publish_event(event, admin)
+    assert event.status is EventStatus.PUBLISHED and event.published_at is not None
+    assert event.is_public
+    service.cancel_event(event, owner)
+    assert event.status is EventStatus.CANCELLED
+    assert event.revision == 1
+    with pytest.raises(service.EventError) as error:
+        service.update_event(event, owner, event_details())
+    assert error.value.codes == ["event_cancelled"]
+
+
+def test_editing_a_published_event_bumps_its_revision(make_event):
+    event = make_event()
+    owner = event.organiser
+    assert event.revision == 0
+    assert service.update_event(event, owner, event_details(title="A new title")) is True
+    assert event.revision == 1
+    assert service.update_event(event, owner, event_details(title="A new title")) is False
+    assert event.revision == 1
+
+
+def test_editing_a_draft_keeps_revision_zero(make_event):
+    event = make_event(status=EventStatus.DRAFT)
+    service.update_event(event, event.organiser, event_details(title="Changed"))
+    assert event.revision == 0
+
+
+def test_only_the_owner_or_a_campaign_admin_may_edit(make_event, make_organiser):
+    event = make_event()
+    stranger = make_organiser()
+    with pytest.raises(service.EventError) as error:
+        service.update_event(event, stranger, event_details(title="Hijacked"))
+    assert error.value.codes == ["not_allowed"]
+    service.update_event(event, event.campaign.admins[0], event_details(title="Fixed by admin"))
+    assert event.title == "Fixed by admin"
+
+
+def test_an_event_that_started_can_still_be_edited_without_moving_it(make_event):
+    event = make_event()
+    event.starts_at = utcnow() - timedelta(minutes=5)
+    event.ends_at = utcnow() + timedelta(hours=1)
+    local = event.local_start.replace(tzinfo=None)
+    details = event_details(
+        timezone=event.timezone,
+        local_start=local,
+        local_end=event.local_end.replace(tzinfo=None),
+        description="Running late? Call your leader.",
+    )
+    assert service.update_event(event, event.organiser, details)
