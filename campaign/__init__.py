@@ -27,8 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = app_config.load_or_create_secret_key(app.instance_path)
+    for key, filename in (("SECRET_KEY", "secret_key"), ("CONTACT_HASH_KEY", "contact_hash_key")):
+        if not app.config.get(key):
+            app.config[key] = app_config.load_or_create_secret_key(app.instance_path, filename)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -42,7 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from campaign import i18n, models  # noqa: F401  (models register their tables)
+    from campaign import i18n, models, transactions  # noqa: F401  (models register their tables)
+
+    transactions.install()
 
     db.init_app(app)
     migrate.init_app(
@@ -80,7 +83,11 @@ def _sqlite_pragmas(app: Flask):
 
 
 def _sqlite_begin(conn):
-    conn.exec_driver_sql("BEGIN")
+    # A writer starts with BEGIN IMMEDIATE (see campaign.transactions.begin_write): it takes
+    # the write lock up front, waiting up to the busy timeout, instead of failing later.
+    immediate = bool(conn.get_execution_options().get("sqlite_immediate"))
+    conn.info["sqlite_immediate"] = immediate
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -39,9 +39,9 @@ def from_environment() -> dict:
     return config
 
 
-def load_or_create_secret_key(instance_path: str) -> str:
-    """Read ``instance/secret_key``, generating it once (mode 0600) when missing."""
-    path = Path(instance_path) / "secret_key"
+def load_or_create_secret_key(instance_path: str, name: str = "secret_key") -> str:
+    """Read ``instance/<name>``, generating it once (mode 0600) when missing."""
+    path = Path(instance_path) / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:

@@ -3,10 +3,15 @@ import pytest
 
 @pytest.mark.parametrize(
     ("accept_language", "lang", "direction"),
-    [("fa-IR,fa;q=0.9,en;q=0.5", "fa", "rtl"), ("ur", "ur", "rtl"), ("de-DE,en;q=0.8", "en", "ltr")],
+    [
+        ("fa-IR,fa;q=0.9,en;q=0.5", "fa", "rtl"),
+        ("ur", "ur", "rtl"),
+        ("de-DE,en;q=0.8", "en", "ltr"),
+    ],
 )
-def test_html_lang_and_dir_follow_accept_language(client, make_campaign, accept_language, lang,
-                                                  direction):
+def test_html_lang_and_dir_follow_accept_language(
+    client, make_campaign, accept_language, lang, direction
+):
     campaign = make_campaign()
     page = client.get(f"/c/{campaign.slug}", headers={"Accept-Language": accept_language})
     assert f'<html lang="{lang}" dir="{direction}">' in page.get_data(as_text=True)

@@ -8,17 +8,35 @@ from campaign.models.campaigns import (
     campaign_admin,
 )
 from campaign.models.events import Event, EventStatus, VenueType
+from campaign.models.groups import (
+    ContactAccess,
+    ContactKind,
+    Group,
+    GroupActivity,
+    GroupActivityKind,
+    GroupState,
+    Membership,
+    group_state,
+)
 from campaign.models.types import UTCDateTime, utcnow
 
 __all__ = [
     "ABSOLUTE_MAX_GROUP_SIZE",
     "ABSOLUTE_MIN_GROUP_SIZE",
     "Campaign",
+    "ContactAccess",
+    "ContactKind",
     "Event",
     "EventStatus",
+    "Group",
+    "GroupActivity",
+    "GroupActivityKind",
+    "GroupState",
+    "Membership",
     "Organiser",
     "UTCDateTime",
     "VenueType",
     "campaign_admin",
+    "group_state",
     "utcnow",
 ]

@@ -6,13 +6,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Enum, Float, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
 from campaign.models.accounts import Organiser
 from campaign.models.campaigns import ABSOLUTE_MIN_GROUP_SIZE, Campaign
-from campaign.models.types import UTCDateTime, utcnow
+from campaign.models.types import UTCDateTime, str_enum, utcnow
 
 #: Lower-case letters and digits that cannot be misread for one another (no 0/o, 1/l/i).
 REF_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -69,16 +69,6 @@ EVENT_STATUS_LABELS = {
 }
 
 
-def _enum_column(enum_class: type[enum.StrEnum], length: int) -> Enum:
-    return Enum(
-        enum_class,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
-
-
 class Event(db.Model):
     __table_args__ = (
         CheckConstraint(f"min_group_size >= {ABSOLUTE_MIN_GROUP_SIZE}", name="min_group"),
@@ -94,7 +84,7 @@ class Event(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
     organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id"), index=True)
     title: Mapped[str] = mapped_column(String(120))
-    venue_type: Mapped[VenueType] = mapped_column(_enum_column(VenueType, 32))
+    venue_type: Mapped[VenueType] = mapped_column(str_enum(VenueType, 32))
     venue_name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(200), default="")
     city: Mapped[str] = mapped_column(String(100))
@@ -112,7 +102,7 @@ class Event(db.Model):
     min_group_size: Mapped[int] = mapped_column(default=ABSOLUTE_MIN_GROUP_SIZE)
     max_group_size: Mapped[int] = mapped_column(default=8)
     status: Mapped[EventStatus] = mapped_column(
-        _enum_column(EventStatus, 16), default=EventStatus.DRAFT
+        str_enum(EventStatus, 16), default=EventStatus.DRAFT
     )
     #: Bumped by every change to a published event; the iCalendar SEQUENCE.
     revision: Mapped[int] = mapped_column(default=0)

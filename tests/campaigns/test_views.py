@@ -46,8 +46,11 @@ def test_organisers_who_are_not_site_admins_cannot_create_campaigns(
     ("overrides", "field", "message"),
     [
         ({"default_min_group_size": "2"}, "default_min_group_size", "at least 3 people"),
-        ({"default_min_group_size": "6", "default_max_group_size": "5"},
-         "default_max_group_size", "cannot be below the minimum"),
+        (
+            {"default_min_group_size": "6", "default_max_group_size": "5"},
+            "default_max_group_size",
+            "cannot be below the minimum",
+        ),
         ({"slug": "Not A Slug!"}, "slug", "lower-case letters"),
         ({"slug": "new"}, "slug", "lower-case letters"),
         ({"languages": "en xx-nonsense"}, "languages", "language codes"),
@@ -55,8 +58,9 @@ def test_organisers_who_are_not_site_admins_cannot_create_campaigns(
         ({"pledge": ""}, "pledge", "This field is required."),
     ],
 )
-def test_bad_campaign_input_is_refused(client, signed_in, make_organiser, overrides, field,
-                                       message):
+def test_bad_campaign_input_is_refused(
+    client, signed_in, make_organiser, overrides, field, message
+):
     signed_in(make_organiser(is_admin=True))
     url = "/organise/campaigns/new"
     response = client.post(url, data=_form(client, url, **overrides))
@@ -72,8 +76,14 @@ def test_campaign_admin_edits_and_adds_an_admin(client, signed_in, make_campaign
     colleague = make_organiser(email="colleague@example.org")
     signed_in(admin)
     url = f"/organise/campaigns/{campaign.slug}/edit"
-    data = _form(client, url, slug=campaign.slug, name="Renamed",
-                 admin_emails="colleague@example.org", default_max_group_size="6")
+    data = _form(
+        client,
+        url,
+        slug=campaign.slug,
+        name="Renamed",
+        admin_emails="colleague@example.org",
+        default_max_group_size="6",
+    )
     assert client.post(url, data=data).status_code == 302
     db.session.refresh(campaign)
     assert campaign.name == "Renamed"

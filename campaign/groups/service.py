@@ -1,0 +1,425 @@
+"""The group rules: nobody stands alone, no group overfills, nobody joins twice.
+
+Every change to an event's groups first takes the event's sign-up lock (``_lock_event``):
+SELECT … FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite. A unique constraint on
+(event, contact) is the last line. Services add and flush; the caller commits.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from campaign.extensions import db
+from campaign.groups.contacts import ContactError, contact_hash, normalise_contact
+from campaign.models import Event, EventStatus, Organiser, utcnow
+from campaign.models.groups import (
+    Group,
+    GroupActivity,
+    GroupActivityKind,
+    GroupState,
+    Membership,
+    group_state,
+)
+from campaign.transactions import begin_write
+
+MAX_NAME_LENGTH = 60
+#: Check-in opens this long before the start and closes this long after the end.
+CHECK_IN_WINDOW = timedelta(hours=12)
+
+
+class SignUpError(Exception):
+    """A group rule was broken; ``code`` says which. ``membership`` is set for duplicates."""
+
+    def __init__(self, code: str, *, membership: Membership | None = None):
+        super().__init__(code)
+        self.code = code
+        self.membership = membership
+
+
+@dataclass
+class Volunteer:
+    """What a volunteer types to join: no account, as little as possible."""
+
+    display_name: str
+    contact: str
+    pledge_accepted: bool
+    share_contact: bool = False
+
+
+@dataclass
+class Joined:
+    membership: Membership
+    #: The secret for /me/<token>; exists only here, shown once, stored only as a hash.
+    token: str
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def membership_by_token(token: str) -> Membership | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(Membership).where(Membership.token_hash == hash_token(token)))
+
+
+def group_by_code(code: str) -> Group | None:
+    """Find a group by its join code as typed; a merged group leads to the one it joined."""
+    group = db.session.scalar(select(Group).where(Group.join_code == normalise_code(code)))
+    seen = 0
+    while group is not None and group.merged_into_id is not None and seen < 10:
+        group, seen = db.session.get(Group, group.merged_into_id), seen + 1
+    return group
+
+
+def normalise_code(typed: str) -> str:
+    """'abcd efgh', 'ABCD-EFGH' → 'ABCDEFGH'."""
+    return "".join(ch for ch in (typed or "").upper() if ch.isalnum())[:32]
+
+
+# --- locking and checks ----------------------------------------------------------------------
+
+
+def _lock_event(event: Event) -> Event:
+    """Take the event's sign-up lock and return the event read fresh under it."""
+    begin_write()
+    return db.session.scalars(
+        select(Event)
+        .where(Event.id == event.id)
+        .with_for_update(of=Event)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _lock_group(group: Group) -> Group:
+    _lock_event(group.event)
+    return db.session.scalars(
+        select(Group)
+        .where(Group.id == group.id)
+        .with_for_update(of=Group)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def signup_closes_at(event: Event) -> datetime:
+    return event.signup_deadline or event.starts_at
+
+
+def _check_open(event: Event) -> None:
+    if event.status is not EventStatus.PUBLISHED:
+        raise SignUpError("event_not_open")
+    now = utcnow()
+    if now >= event.ends_at:
+        raise SignUpError("event_over")
+    if now >= signup_closes_at(event):
+        raise SignUpError("deadline_passed")
+
+
+def _checked_volunteer(event: Event, volunteer: Volunteer) -> tuple[str, str, str]:
+    name = " ".join((volunteer.display_name or "").split())
+    if not name:
+        raise SignUpError("name_required")
+    if len(name) > MAX_NAME_LENGTH:
+        raise SignUpError("name_too_long")
+    if not volunteer.pledge_accepted:
+        raise SignUpError("pledge_required")
+    try:
+        kind, contact = normalise_contact(volunteer.contact, event.country)
+    except ContactError as error:
+        raise SignUpError(error.code) from None
+    return name, kind, contact
+
+
+def _existing_membership(event: Event, digest: str) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(Membership.event_id == event.id, Membership.contact_hash == digest)
+    )
+
+
+def _live_groups(event: Event) -> list[Group]:
+    return list(
+        db.session.scalars(
+            select(Group)
+            .where(Group.event_id == event.id, Group.merged_into_id.is_(None))
+            .order_by(Group.created_at, Group.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _record(group: Group, kind: GroupActivityKind, name: str = "") -> None:
+    db.session.add(GroupActivity(group_id=group.id, kind=kind, display_name=name))
+
+
+# --- joining -------------------------------------------------------------------------------
+
+
+def _add_member(event: Event, group: Group, volunteer: Volunteer) -> Joined:
+    name, kind, contact = _checked_volunteer(event, volunteer)
+    digest = contact_hash(contact, current_app.config["CONTACT_HASH_KEY"])
+    existing = _existing_membership(event, digest)
+    if existing is not None:
+        raise SignUpError("already_joined", membership=existing)
+    if group.member_count >= event.max_group_size:
+        raise SignUpError("group_full")
+    token = secrets.token_urlsafe(24)  # 192 bits
+    membership = Membership(
+        group=group,
+        event_id=event.id,
+        display_name=name,
+        contact=contact,
+        contact_kind=kind,
+        contact_hash=digest,
+        share_contact=volunteer.share_contact,
+        token_hash=hash_token(token),
+        is_leader=group.member_count == 0,
+        pledge_accepted_at=utcnow(),
+    )
+    db.session.add(membership)
+    _record(group, GroupActivityKind.JOINED, name)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Only reachable if the lock was bypassed: the unique constraint held the line.
+        raise SignUpError("already_joined") from None
+    db.session.refresh(group)
+    return Joined(membership, token)
+
+
+def choose_group(groups: list[Group], min_size: int, max_size: int) -> Group | None:
+    """The forming group closest to its minimum, else the smallest ready group with room."""
+    sized = [(g, g.member_count) for g in groups if g.member_count > 0]
+    forming = [(g, n) for g, n in sized if group_state(n, min_size, max_size) is GroupState.FORMING]
+    if forming:
+        return max(forming, key=lambda gn: gn[1])[0]  # max() keeps the oldest of equals
+    ready = [(g, n) for g, n in sized if group_state(n, min_size, max_size) is GroupState.READY]
+    if ready:
+        return min(ready, key=lambda gn: gn[1])[0]
+    return None
+
+
+def join_any_group(event: Event, volunteer: Volunteer) -> Joined:
+    """Join the group that most needs people; open a new one only when none has room."""
+    event = _lock_event(event)
+    _check_open(event)
+    _checked_volunteer(event, volunteer)
+    group = choose_group(_live_groups(event), event.min_group_size, event.max_group_size)
+    if group is None:
+        group = _new_group(event)
+    return _add_member(event, group, volunteer)
+
+
+def start_group(event: Event, volunteer: Volunteer) -> Joined:
+    """Open a new group with the volunteer as its leader."""
+    event = _lock_event(event)
+    _check_open(event)
+    _checked_volunteer(event, volunteer)
+    return _add_member(event, _new_group(event), volunteer)
+
+
+def join_group(group: Group, volunteer: Volunteer) -> Joined:
+    """Join one group, as by its join code."""
+    group = _lock_group(group)
+    if group.merged_into_id is not None:
+        raise SignUpError("group_merged")
+    _check_open(group.event)
+    return _add_member(group.event, group, volunteer)
+
+
+def _new_group(event: Event) -> Group:
+    group = Group(event_id=event.id)
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+# --- leaving -------------------------------------------------------------------------------
+
+
+def leaving_drops_below_minimum(membership: Membership) -> bool:
+    group = membership.group
+    return group.member_count - 1 < group.event.min_group_size
+
+
+def _remove(membership: Membership, kind: GroupActivityKind) -> Group:
+    group = membership.group
+    was_leader = membership.is_leader
+    name = membership.display_name
+    db.session.delete(membership)
+    db.session.flush()
+    db.session.refresh(group)
+    _record(group, kind, name)
+    if was_leader:
+        successor = next(iter(group.members), None)
+        if successor is not None:
+            successor.is_leader = True
+            _record(group, GroupActivityKind.LEADER, successor.display_name)
+    db.session.flush()
+    return group
+
+
+def leave_group(membership: Membership, *, confirmed: bool = False) -> Group:
+    """Leave; if the group would fall below its minimum the volunteer must confirm first."""
+    _lock_group(membership.group)
+    db.session.refresh(membership)
+    if leaving_drops_below_minimum(membership) and not confirmed:
+        raise SignUpError("confirm_leave")
+    return _remove(membership, GroupActivityKind.LEFT)
+
+
+def remove_member(leader: Membership, member: Membership) -> Group:
+    _lock_group(leader.group)
+    if not leader.is_leader:
+        raise SignUpError("not_leader")
+    if member.group_id != leader.group_id:
+        raise SignUpError("not_in_group")
+    if member.id == leader.id:
+        raise SignUpError("cannot_remove_self")
+    return _remove(member, GroupActivityKind.REMOVED)
+
+
+# --- leader tools -----------------------------------------------------------------------
+
+
+def rename_group(leader: Membership, name: str) -> None:
+    if not leader.is_leader:
+        raise SignUpError("not_leader")
+    name = " ".join((name or "").split())
+    if len(name) > MAX_NAME_LENGTH:
+        raise SignUpError("group_name_too_long")
+    leader.group.name = name
+    db.session.flush()
+
+
+def set_meeting(leader: Membership, point: str, at: datetime | None) -> None:
+    """Where and when the group meets before it walks in together (members only see it)."""
+    if not leader.is_leader:
+        raise SignUpError("not_leader")
+    point = (point or "").strip()
+    if len(point) > 200:
+        raise SignUpError("meeting_point_too_long")
+    event = leader.group.event
+    if at is not None:
+        if at >= event.ends_at:
+            raise SignUpError("meeting_after_end")
+        if at < event.starts_at - timedelta(hours=24):
+            raise SignUpError("meeting_too_early")
+    leader.group.meeting_point = point
+    leader.group.meeting_at = at
+    db.session.flush()
+
+
+# --- on the day ----------------------------------------------------------------------------
+
+
+def check_in(membership: Membership) -> None:
+    """'I'm with my group at the venue.'"""
+    event = membership.group.event
+    now = utcnow()
+    if not event.starts_at - CHECK_IN_WINDOW <= now <= event.ends_at + CHECK_IN_WINDOW:
+        raise SignUpError("check_in_closed")
+    if membership.checked_in_at is None:
+        membership.checked_in_at = now
+    db.session.flush()
+
+
+def check_out_home_safe(membership: Membership) -> None:
+    if membership.checked_in_at is None:
+        raise SignUpError("not_checked_in")
+    if membership.home_safe_at is None:
+        membership.home_safe_at = utcnow()
+    db.session.flush()
+
+
+# --- organisers ----------------------------------------------------------------------------
+
+
+def _require_organiser(event: Event, organiser: Organiser) -> None:
+    if not event.can_be_edited_by(organiser):
+        raise SignUpError("not_allowed")
+
+
+def merge_groups(source: Group, target: Group, organiser: Organiser) -> Group:
+    """Move everyone from one forming group into another, never above the maximum."""
+    _require_organiser(source.event, organiser)
+    event = _lock_event(source.event)
+    return _merge(event, source, target)
+
+
+def _merge(event: Event, source: Group, target: Group) -> Group:
+    db.session.refresh(source)
+    db.session.refresh(target)
+    if source.id == target.id:
+        raise SignUpError("merge_same_group")
+    if source.event_id != event.id or target.event_id != event.id:
+        raise SignUpError("merge_other_event")
+    if source.merged_into_id or target.merged_into_id:
+        raise SignUpError("group_merged")
+    for group in (source, target):
+        if group.state is not GroupState.FORMING:
+            raise SignUpError("merge_not_forming")
+    if source.member_count + target.member_count > event.max_group_size:
+        raise SignUpError("merge_too_large")
+    has_leader = target.leader is not None
+    for member in list(source.members):
+        member.group = target
+        if has_leader:
+            member.is_leader = False
+        has_leader = has_leader or member.is_leader
+    source.merged_into_id = target.id
+    db.session.flush()
+    _record(target, GroupActivityKind.MERGED)
+    _record(source, GroupActivityKind.MERGED)
+    db.session.flush()
+    db.session.refresh(target)
+    db.session.refresh(source)
+    return target
+
+
+@dataclass
+class Consolidation:
+    merges: list[tuple[Group, Group]] = field(default_factory=list)  # (source, into)
+    still_forming: list[Group] = field(default_factory=list)
+
+
+def consolidate(event: Event, organiser: Organiser | None = None) -> Consolidation:
+    """Merge forming groups where the merged group fits; report the ones still too small.
+
+    ``organiser`` None means the command line (trusted operator)."""
+    if organiser is not None:
+        _require_organiser(event, organiser)
+    event = _lock_event(event)
+    result = Consolidation()
+    while True:
+        forming = sorted(
+            (g for g in _live_groups(event) if g.member_count and g.state is GroupState.FORMING),
+            key=lambda g: (-g.member_count, g.created_at, g.id),
+        )
+        pair = _best_merge(forming, event.max_group_size)
+        if pair is None:
+            break
+        source, target = pair
+        _merge(event, source, target)
+        result.merges.append((source, target))
+    result.still_forming = [
+        g for g in _live_groups(event) if g.member_count and g.state is GroupState.FORMING
+    ]
+    return result
+
+
+def _best_merge(forming: list[Group], max_size: int) -> tuple[Group, Group] | None:
+    """The largest forming group takes in the largest other forming group that fits."""
+    for target in forming:
+        for source in forming:
+            if source is not target and source.member_count + target.member_count <= max_size:
+                return source, target
+    return None

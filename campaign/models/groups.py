@@ -1,0 +1,172 @@
+"""Groups of volunteers for one event, and the volunteers in them."""
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+
+from campaign.extensions import db
+from campaign.models.events import Event
+from campaign.models.types import UTCDateTime, str_enum, utcnow
+
+#: Upper-case letters and digits without 0/O and 1/I, so a code read aloud or off a
+#: poster is typed right.
+JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+#: 32**8 ≈ 10**12 codes: with rate limits, not enumerable.
+JOIN_CODE_LENGTH = 8
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def format_join_code(code: str) -> str:
+    """ABCD-EFGH: easier to read out and type."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+class GroupState(enum.StrEnum):
+    FORMING = "forming"  # below the minimum: not safe to go
+    READY = "ready"  # minimum reached: safe to go, room for more
+    FULL = "full"  # maximum reached
+
+
+def group_state(member_count: int, min_size: int, max_size: int) -> GroupState:
+    if member_count >= max_size:
+        return GroupState.FULL
+    if member_count >= min_size:
+        return GroupState.READY
+    return GroupState.FORMING
+
+
+class ContactKind(enum.StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+class Membership(db.Model):
+    """A volunteer in a group. No account: the secret manage token is the key."""
+
+    __table_args__ = (
+        # The last line against one person holding two places in one event.
+        UniqueConstraint("event_id", "contact_hash", name="uq_membership_event_contact"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_group.id", ondelete="CASCADE"), index=True
+    )
+    #: Copied from the group, so the one-contact-per-event rule is a unique constraint.
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    #: A pseudonym is welcome.
+    display_name: Mapped[str] = mapped_column(String(60))
+    #: Phone in E.164 or a lower-cased email; only organisers (and the group, if shared) see it.
+    contact: Mapped[str] = mapped_column(String(254))
+    contact_kind: Mapped[ContactKind] = mapped_column(str_enum(ContactKind, 8))
+    #: Keyed hash (HMAC-SHA256) of the normalised contact: finds duplicates without reading it.
+    contact_hash: Mapped[str] = mapped_column(String(64))
+    #: The volunteer chose to show their phone number to the rest of the group.
+    share_contact: Mapped[bool] = mapped_column(default=False)
+    #: SHA-256 of the secret /me/<token>; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    pledge_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: "I'm with my group at the venue."
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: "Home safe."
+    home_safe_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    group: Mapped["Group"] = relationship(back_populates="members")
+
+    def __repr__(self) -> str:
+        return f"<Membership {self.id} in group {self.group_id}>"
+
+
+class Group(db.Model):
+    __tablename__ = "volunteer_group"  # "group" is an SQL keyword
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    #: The code behind /j/<code>: printed, read aloud, typed on phones.
+    join_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_join_code)
+    name: Mapped[str] = mapped_column(String(60), default="")
+    #: Set by the leader; shown only to members.
+    meeting_point: Mapped[str] = mapped_column(String(200), default="")
+    meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the group was merged into another; its join code then leads there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_group.id"))
+
+    event: Mapped[Event] = relationship()
+    members: Mapped[list[Membership]] = relationship(
+        back_populates="group",
+        order_by=Membership.joined_at,
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    member_count: Mapped[int] = column_property(
+        select(func.count(Membership.id))
+        .where(Membership.group_id == id)
+        .correlate_except(Membership)
+        .scalar_subquery()
+    )
+
+    @property
+    def state(self) -> GroupState:
+        return group_state(self.member_count, self.event.min_group_size, self.event.max_group_size)
+
+    @property
+    def needed(self) -> int:
+        """How many more people before the group is safe to go."""
+        return max(0, self.event.min_group_size - self.member_count)
+
+    @property
+    def room(self) -> int:
+        return max(0, self.event.max_group_size - self.member_count)
+
+    @property
+    def display_code(self) -> str:
+        return format_join_code(self.join_code)
+
+    @property
+    def leader(self) -> Membership | None:
+        return next((m for m in self.members if m.is_leader), None)
+
+    def __repr__(self) -> str:
+        return f"<Group {self.join_code}>"
+
+
+class GroupActivityKind(enum.StrEnum):
+    JOINED = "joined"
+    LEFT = "left"
+    REMOVED = "removed"
+    MERGED = "merged"
+    LEADER = "leader"  # leadership passed on
+
+
+class GroupActivity(db.Model):
+    """What happened in a group, so its members see changes (someone left, a merge)."""
+
+    __table_args__ = (Index("ix_group_activity_group_at", "group_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("volunteer_group.id", ondelete="CASCADE"))
+    kind: Mapped[GroupActivityKind] = mapped_column(str_enum(GroupActivityKind, 16))
+    #: The display name concerned (never a contact).
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContactAccess(db.Model):
+    """An organiser saw or exported volunteers' contacts: who, when, which event, how."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    #: "board" (the organiser board was shown) or "csv" (sign-ups exported).
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
