@@ -55,6 +55,33 @@ def seed_demo_command(if_empty: bool):
         click.echo(f"  {email}  password: {password}   (shown once: note it now)")
 
 
+@click.command("consolidate")
+@click.argument("event_ref")
+def consolidate_command(event_ref: str):
+    """Merge an event's forming groups where they fit; list those still below the minimum."""
+    from campaign.events.queries import event_by_ref
+    from campaign.groups.service import consolidate
+
+    event = event_by_ref(event_ref)
+    if event is None:
+        raise click.ClickException(f"No event {event_ref!r}.")
+    result = consolidate(event)
+    db.session.commit()
+    for source, target in result.merges:
+        click.echo(
+            f"Merged {source.display_code} into {target.display_code} "
+            f"({target.member_count} people)."
+        )
+    if not result.merges:
+        click.echo("No groups could be merged.")
+    for group in result.still_forming:
+        click.echo(
+            f"Still below the minimum: {group.display_code} "
+            f"({group.member_count} of {event.min_group_size}): told not to go alone."
+        )
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(create_organiser_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(consolidate_command)

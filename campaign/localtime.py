@@ -63,6 +63,8 @@ def format_event_time(moment: datetime, zone: tzinfo) -> str:
 def zone_label(zone: ZoneInfo, moment: datetime) -> str:
     """The zone's IANA name with its abbreviation at that moment, e.g. "Europe/London, BST"."""
     abbreviation = moment.astimezone(zone).tzname() or ""
+    if abbreviation == zone.key:
+        return zone.key
     if abbreviation and not abbreviation.lstrip("+-").isdigit():
         return f"{zone.key}, {abbreviation}"
     return f"{zone.key}, UTC{abbreviation}" if abbreviation else zone.key

@@ -8,6 +8,8 @@ from campaign.events import queries, service
 from campaign.events.forms import EventForm
 from campaign.extensions import db
 from campaign.forms import EmptyForm
+from campaign.groups.queries import group_summary
+from campaign.groups.service import signup_closed
 from campaign.models import Event
 
 bp = Blueprint("events", __name__)
@@ -138,4 +140,6 @@ def show_event(ref: str):
         can_edit=can_edit,
         is_campaign_admin=event.campaign.is_admin(current_user),
         action_form=EmptyForm(),
+        summary=group_summary(event),
+        signup_closed=signup_closed(event),
     )

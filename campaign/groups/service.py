@@ -113,6 +113,10 @@ def signup_closes_at(event: Event) -> datetime:
     return event.signup_deadline or event.starts_at
 
 
+def signup_closed(event: Event) -> bool:
+    return utcnow() >= signup_closes_at(event)
+
+
 def _check_open(event: Event) -> None:
     if event.status is not EventStatus.PUBLISHED:
         raise SignUpError("event_not_open")

@@ -19,5 +19,24 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", defaultToBrowserZone);
+  // "Copy link" buttons: shown only where the browser can copy; the link is selectable anyway.
+  function enableCopyButtons() {
+    if (!navigator.clipboard) return;
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var source = document.querySelector(button.getAttribute("data-copy"));
+      if (!source) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(source.value).then(function () {
+          button.setAttribute("aria-live", "polite");
+          button.textContent = button.getAttribute("data-done") || "✓";
+        });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    defaultToBrowserZone();
+    enableCopyButtons();
+  });
 })();

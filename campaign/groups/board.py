@@ -1,0 +1,160 @@
+"""The organiser board: every group of an event, with contacts, merges and the CSV export.
+
+Contacts are shown only to the event's organiser and its campaign admins, and every view
+or export of them is recorded.
+"""
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from campaign.events.queries import event_by_ref
+from campaign.extensions import db
+from campaign.forms import EmptyForm
+from campaign.groups import queries, service
+from campaign.groups.contacts import display_phone
+from campaign.groups.forms import SIGNUP_ERROR_MESSAGES, MergeForm
+from campaign.http import private
+from campaign.models import ContactAccess, ContactKind, Event, Group, GroupState
+
+bp = Blueprint("board", __name__, url_prefix="/organise/events")
+
+
+def _event_or_404(ref: str) -> Event:
+    event = event_by_ref(ref)
+    if event is None or not event.can_be_edited_by(current_user):
+        abort(404)
+    return event
+
+
+def _record_contact_access(event: Event, action: str) -> None:
+    db.session.add(ContactAccess(organiser_id=current_user.id, event_id=event.id, action=action))
+
+
+def shown_contact(contact: str, kind: ContactKind) -> str:
+    return display_phone(contact) if kind is ContactKind.PHONE else contact
+
+
+@bp.get("/<ref>/board")
+@login_required
+@private
+def board(ref: str):
+    event = _event_or_404(ref)
+    groups = queries.board_groups(event)
+    _record_contact_access(event, "board")
+    db.session.commit()
+    forming = [g for g in groups if g.member_count and g.state is GroupState.FORMING]
+    return render_template(
+        "groups/board.html",
+        event=event,
+        groups=groups,
+        summary=queries.group_summary(event),
+        merge_form=MergeForm(groups=forming),
+        can_merge=len(forming) >= 2,
+        action_form=EmptyForm(),
+        shown_contact=shown_contact,
+        signup_closed=service.signup_closed(event),
+    )
+
+
+@bp.post("/<ref>/merge")
+@login_required
+def merge(ref: str):
+    event = _event_or_404(ref)
+    groups = queries.board_groups(event)
+    form = MergeForm(groups=groups)
+    if not form.validate_on_submit():
+        flash(_("Choose two groups to merge."), "error")
+        return redirect(url_for(".board", ref=ref))
+    source, target = (
+        db.session.get(Group, form.source.data),
+        db.session.get(Group, form.target.data),
+    )
+    try:
+        service.merge_groups(source, target, current_user)
+    except service.SignUpError as error:
+        db.session.rollback()
+        flash(SIGNUP_ERROR_MESSAGES.get(error.code, error.code), "error")
+    else:
+        db.session.commit()
+        flash(_("Groups merged. Their members see the change on their pages."), "success")
+    return redirect(url_for(".board", ref=ref))
+
+
+@bp.post("/<ref>/consolidate")
+@login_required
+def consolidate(ref: str):
+    event = _event_or_404(ref)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    result = service.consolidate(event, current_user)
+    db.session.commit()
+    flash(
+        _(
+            "%(merged)d merges. %(left)d groups are still below the minimum: "
+            "their members are told not to go alone.",
+            merged=len(result.merges),
+            left=len(result.still_forming),
+        ),
+        "success",
+    )
+    return redirect(url_for(".board", ref=ref))
+
+
+#: Cells a spreadsheet would run as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+@bp.get("/<ref>/signups.csv")
+@login_required
+@private
+def export_csv(ref: str):
+    event = _event_or_404(ref)
+    groups = queries.board_groups(event)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "group_code",
+            "group_name",
+            "group_state",
+            "name",
+            "contact",
+            "leader",
+            "shares_contact",
+            "joined_at_utc",
+            "checked_in_at_utc",
+            "home_safe_at_utc",
+        ]
+    )
+    for group in groups:
+        for m in group.members:
+            writer.writerow(
+                [
+                    group.display_code,
+                    _cell(group.name),
+                    group.state.value,
+                    _cell(m.display_name),
+                    m.contact,  # validated: E.164 (a leading + is part of the number) or an email
+                    "yes" if m.is_leader else "",
+                    "yes" if m.share_contact else "",
+                    m.joined_at.isoformat(timespec="seconds"),
+                    m.checked_in_at.isoformat(timespec="seconds") if m.checked_in_at else "",
+                    m.home_safe_at.isoformat(timespec="seconds") if m.home_safe_at else "",
+                ]
+            )
+    _record_contact_access(event, "csv")
+    db.session.commit()
+    filename = f"signups-{event.ref}.csv"
+    return Response(
+        out.getvalue().encode("utf-8-sig"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

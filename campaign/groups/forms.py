@@ -1,0 +1,152 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from campaign.groups.service import MAX_NAME_LENGTH, Volunteer
+
+#: SignUpError codes → messages for volunteers and organisers.
+SIGNUP_ERROR_MESSAGES = {
+    "event_not_open": _l("This event is not taking sign-ups."),
+    "event_over": _l("This event is over."),
+    "deadline_passed": _l("Sign-up for this event has closed."),
+    "group_full": _l("This group is full. Join another group for the same event."),
+    "group_merged": _l("This group was merged into another one."),
+    "already_joined": _l("You're already in a group for this event."),
+    "name_required": _l("Give a name your group can call you (a pseudonym is fine)."),
+    "name_too_long": _l("Use at most %(n)d characters.", n=MAX_NAME_LENGTH),
+    "pledge_required": _l("You must accept the pledge to join a group."),
+    "contact_required": _l("Give a phone number or an email address."),
+    "bad_phone": _l(
+        "This does not look like a phone number. For a number from another country, "
+        "start with its country code, e.g. +44 20 7946 0000."
+    ),
+    "bad_email": _l("This does not look like an email address."),
+    "confirm_leave": _l("Please confirm."),
+    "not_leader": _l("Only the group leader can do that."),
+    "not_in_group": _l("That person is not in your group."),
+    "cannot_remove_self": _l("To leave the group yourself, use “Leave the group”."),
+    "group_name_too_long": _l("Use at most %(n)d characters.", n=MAX_NAME_LENGTH),
+    "meeting_point_too_long": _l("Use at most 200 characters."),
+    "meeting_after_end": _l("Meet before the event ends."),
+    "meeting_too_early": _l("Meet at most a day before the event."),
+    "check_in_closed": _l("Check-in opens on the day of the event."),
+    "not_checked_in": _l("Check in first."),
+    "not_allowed": _l("You may not change this event's groups."),
+    "merge_same_group": _l("Choose two different groups."),
+    "merge_other_event": _l("Both groups must belong to this event."),
+    "merge_not_forming": _l("Only groups still below their minimum can be merged."),
+    "merge_too_large": _l("Together these groups would be above the maximum size."),
+}
+
+#: Which form field a code belongs beside; other codes are shown at the top.
+SIGNUP_ERROR_FIELDS = {
+    "name_required": "display_name",
+    "name_too_long": "display_name",
+    "pledge_required": "pledge",
+    "contact_required": "contact",
+    "bad_phone": "contact",
+    "bad_email": "contact",
+}
+
+
+class VolunteerForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name"),
+        description=_l("What your group calls you. A first name or a pseudonym is fine."),
+        validators=[
+            DataRequired(message=SIGNUP_ERROR_MESSAGES["name_required"]),
+            Length(max=MAX_NAME_LENGTH),
+        ],
+    )
+    contact = StringField(
+        _l("Phone number or email"),
+        description=_l(
+            "Only the event's organisers see it, to reach you about this event. "
+            "It is never shown on public pages."
+        ),
+        validators=[
+            DataRequired(message=SIGNUP_ERROR_MESSAGES["contact_required"]),
+            Length(max=254),
+        ],
+    )
+    share_contact = BooleanField(_l("Show my phone number or email to the others in my group"))
+    pledge = BooleanField(
+        _l("I accept the pledge"),
+        validators=[DataRequired(message=SIGNUP_ERROR_MESSAGES["pledge_required"])],
+    )
+    submit = SubmitField(_l("Join"))
+
+    def volunteer(self) -> Volunteer:
+        return Volunteer(
+            display_name=self.display_name.data,
+            contact=self.contact.data,
+            pledge_accepted=bool(self.pledge.data),
+            share_contact=bool(self.share_contact.data),
+        )
+
+    def show_signup_error(self, code: str) -> str | None:
+        """Put the message beside its field; return it if it belongs to no field."""
+        message = SIGNUP_ERROR_MESSAGES.get(code, code)
+        field_name = SIGNUP_ERROR_FIELDS.get(code)
+        if field_name:
+            field = self._fields[field_name]
+            field.errors = [*field.errors, message]
+            return None
+        return str(message)
+
+
+class JoinEventForm(VolunteerForm):
+    mode = RadioField(
+        _l("How do you want to join?"),
+        choices=[
+            SelectChoice("any", _l("Join a group that needs people")),
+            SelectChoice("new", _l("Start a new group — you lead it and invite others")),
+        ],
+        default="any",
+        validators=[DataRequired()],
+    )
+
+
+class LeaveForm(FlaskForm):
+    confirmed = HiddenField()
+
+
+class RenameForm(FlaskForm):
+    name = StringField(_l("Group name"), validators=[Optional(), Length(max=MAX_NAME_LENGTH)])
+    submit = SubmitField(_l("Rename"))
+
+
+class MeetingForm(FlaskForm):
+    meeting_point = StringField(
+        _l("Meeting point"),
+        description=_l(
+            "Somewhere near the venue where the group meets before walking in together."
+        ),
+        validators=[Optional(), Length(max=200)],
+    )
+    meeting_at = DateTimeLocalField(
+        _l("Meeting time"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    submit = SubmitField(_l("Save meeting point"))
+
+
+class MergeForm(FlaskForm):
+    source = SelectField(_l("Move everyone from"), coerce=int)
+    target = SelectField(_l("into"), coerce=int)
+    submit = SubmitField(_l("Merge groups"))
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [SelectChoice(g.id, f"{g.display_code} ({g.member_count})") for g in groups]
+        self.source.choices = choices
+        self.target.choices = list(choices)

@@ -1,0 +1,69 @@
+"""Read-only queries about groups: summaries for public pages, boards for organisers."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from campaign.extensions import db
+from campaign.models import Event, Group, GroupActivity, GroupState, Membership, group_state
+
+
+@dataclass
+class GroupSummary:
+    """What the public may know about an event's groups: counts, never names."""
+
+    forming: int = 0
+    ready: int = 0
+    full: int = 0
+    #: People still needed to bring every forming group to its minimum.
+    people_needed: int = 0
+    volunteers: int = 0
+
+    @property
+    def groups(self) -> int:
+        return self.forming + self.ready + self.full
+
+
+def group_summary(event: Event) -> GroupSummary:
+    sizes = db.session.execute(
+        select(func.count(Membership.id))
+        .join(Group, Membership.group_id == Group.id)
+        .where(Group.event_id == event.id, Group.merged_into_id.is_(None))
+        .group_by(Group.id)
+    ).scalars()
+    summary = GroupSummary()
+    for size in sizes:
+        state = group_state(size, event.min_group_size, event.max_group_size)
+        summary.volunteers += size
+        if state is GroupState.FORMING:
+            summary.forming += 1
+            summary.people_needed += event.min_group_size - size
+        elif state is GroupState.READY:
+            summary.ready += 1
+        else:
+            summary.full += 1
+    return summary
+
+
+def board_groups(event: Event) -> list[Group]:
+    """Every live group of the event with its members, in two queries."""
+    return list(
+        db.session.scalars(
+            select(Group)
+            .where(Group.event_id == event.id, Group.merged_into_id.is_(None))
+            .options(selectinload(Group.members))
+            .order_by(Group.created_at, Group.id)
+        )
+    )
+
+
+def recent_activity(group: Group, limit: int = 10) -> list[GroupActivity]:
+    return list(
+        db.session.scalars(
+            select(GroupActivity)
+            .where(GroupActivity.group_id == group.id)
+            .order_by(GroupActivity.at.desc(), GroupActivity.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,299 @@
+"""Volunteers: join a group from a phone, see it, leave it, check in, get home safe."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from campaign.events.queries import event_by_ref
+from campaign.exports.qr import qr_svg
+from campaign.extensions import db
+from campaign.forms import EmptyForm
+from campaign.groups import queries, service
+from campaign.groups.forms import (
+    SIGNUP_ERROR_MESSAGES,
+    JoinEventForm,
+    LeaveForm,
+    MeetingForm,
+    RenameForm,
+    VolunteerForm,
+)
+from campaign.http import private
+from campaign.localtime import local_to_utc, utc_to_local_naive
+from campaign.models import Membership
+
+bp = Blueprint("groups", __name__)
+
+#: Session key: event id → this device's member token, to lead a returning volunteer back.
+DEVICE_MEMBERSHIPS = "memberships"
+WELCOME = "welcome"
+
+
+def _remember_on_device(joined: service.Joined) -> None:
+    memberships = dict(session.get(DEVICE_MEMBERSHIPS, {}))
+    memberships[str(joined.membership.event_id)] = joined.token
+    session[DEVICE_MEMBERSHIPS] = memberships
+    session[WELCOME] = joined.membership.token_hash
+
+
+def _device_token_for(event_id: int) -> str | None:
+    token = session.get(DEVICE_MEMBERSHIPS, {}).get(str(event_id))
+    return token if token and service.membership_by_token(token) else None
+
+
+def _signup_failed(form: VolunteerForm, error: service.SignUpError, event_id: int) -> dict:
+    """What the page shows for a refused sign-up: a message, and for a duplicate the way
+    back to the volunteer's group when this device joined it."""
+    db.session.rollback()
+    if error.code == "already_joined":
+        return {
+            "message": SIGNUP_ERROR_MESSAGES["already_joined"],
+            "already_joined": True,
+            "own_token": _device_token_for(event_id),
+        }
+    return {"message": form.show_signup_error(error.code)}
+
+
+def _joined(joined: service.Joined):
+    db.session.commit()
+    _remember_on_device(joined)
+    return redirect(url_for(".member", token=joined.token))
+
+
+@bp.route("/e/<ref>/join", methods=["GET", "POST"])
+@private
+def join_event(ref: str):
+    event = event_by_ref(ref)
+    if event is None or not event.is_public:
+        abort(404)
+    form = JoinEventForm()
+    failure = {}
+    if form.validate_on_submit():
+        join = service.start_group if form.mode.data == "new" else service.join_any_group
+        try:
+            return _joined(join(event, form.volunteer()))
+        except service.SignUpError as error:
+            failure = _signup_failed(form, error, event.id)
+    return render_template(
+        "groups/join.html",
+        event=event,
+        group=None,
+        form=form,
+        failure=failure,
+        summary=queries.group_summary(event),
+        signup_closed=service.signup_closed(event),
+    )
+
+
+@bp.get("/j")
+def find_code():
+    """The "have a code?" box: /j?code=abcd-efgh → /j/ABCDEFGH."""
+    typed = request.args.get("code", "")
+    group = service.group_by_code(typed) if typed.strip() else None
+    if group is None:
+        return render_template("groups/code.html", typed=typed), (404 if typed.strip() else 200)
+    return redirect(url_for(".join_by_code", code=group.join_code))
+
+
+@bp.route("/j/<code>", methods=["GET", "POST"])
+@private
+def join_by_code(code: str):
+    group = service.group_by_code(code)
+    if group is None or not group.event.is_public:
+        return render_template("groups/code.html", typed=code), 404
+    if group.join_code != code:  # typed in lower case, with dashes, or a merged group's code
+        return redirect(url_for(".join_by_code", code=group.join_code))
+    event = group.event
+    form = VolunteerForm()
+    failure = {}
+    if form.validate_on_submit():
+        try:
+            return _joined(service.join_group(group, form.volunteer()))
+        except service.SignUpError as error:
+            failure = _signup_failed(form, error, event.id)
+    return render_template(
+        "groups/join.html",
+        event=event,
+        group=group,
+        form=form,
+        failure=failure,
+        summary=None,
+        signup_closed=service.signup_closed(event),
+    )
+
+
+@bp.get("/j/<code>/qr.svg")
+def group_qr(code: str):
+    group = service.group_by_code(code)
+    if group is None or not group.event.is_public:
+        abort(404)
+    image = qr_svg(url_for(".join_by_code", code=group.join_code, _external=True))
+    response = Response(image, mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 365 * 24 * 3600
+    return response
+
+
+def _membership_or_404(token: str) -> Membership:
+    membership = service.membership_by_token(token)
+    if membership is None:
+        abort(404)
+    return membership
+
+
+@bp.get("/me/<token>")
+@private
+def member(token: str):
+    membership = _membership_or_404(token)
+    group = membership.group
+    event = group.event
+    welcome = session.pop(WELCOME, None) == membership.token_hash
+    meeting_form = MeetingForm(
+        meeting_point=group.meeting_point,
+        meeting_at=utc_to_local_naive(group.meeting_at, event.zone) if group.meeting_at else None,
+    )
+    return render_template(
+        "groups/member.html",
+        membership=membership,
+        group=group,
+        event=event,
+        token=token,
+        welcome=welcome,
+        invite_url=url_for(".join_by_code", code=group.join_code, _external=True),
+        activity=queries.recent_activity(group),
+        signup_closed=service.signup_closed(event),
+        action_form=EmptyForm(),
+        rename_form=RenameForm(name=group.name),
+        meeting_form=meeting_form,
+        leave_form=LeaveForm(),
+    )
+
+
+def _back_to(token: str):
+    return redirect(url_for(".member", token=token))
+
+
+def _refused(error: service.SignUpError, token: str):
+    db.session.rollback()
+    flash(SIGNUP_ERROR_MESSAGES.get(error.code, error.code), "error")
+    return _back_to(token)
+
+
+@bp.route("/me/<token>/leave", methods=["GET", "POST"])
+@private
+def leave(token: str):
+    membership = _membership_or_404(token)
+    form = LeaveForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "groups/leave.html",
+            membership=membership,
+            form=form,
+            token=token,
+            group=membership.group,
+        )
+    event = membership.group.event
+    try:
+        service.leave_group(membership, confirmed=form.confirmed.data == "yes")
+    except service.SignUpError as error:
+        db.session.rollback()
+        if error.code != "confirm_leave":
+            return _refused(error, token)
+        membership = _membership_or_404(token)
+        return render_template(
+            "groups/leave.html",
+            membership=membership,
+            form=form,
+            token=token,
+            group=membership.group,
+            confirm=True,
+        )
+    db.session.commit()
+    session.get(DEVICE_MEMBERSHIPS, {}).pop(str(event.id), None)
+    session.modified = True
+    flash(_("You left the group."), "success")
+    return redirect(url_for("events.show_event", ref=event.ref))
+
+
+@bp.post("/me/<token>/<any('check-in', 'home-safe'):step>")
+@private
+def day_of_event(token: str, step: str):
+    membership = _membership_or_404(token)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    change = service.check_in if step == "check-in" else service.check_out_home_safe
+    try:
+        change(membership)
+    except service.SignUpError as error:
+        return _refused(error, token)
+    db.session.commit()
+    if step == "check-in":
+        flash(_("Checked in: you are with your group. Stay together."), "success")
+    else:
+        flash(_("Glad you are home safe. Thank you for standing up."), "success")
+    return _back_to(token)
+
+
+@bp.post("/me/<token>/rename")
+@private
+def rename(token: str):
+    membership = _membership_or_404(token)
+    form = RenameForm()
+    if form.validate_on_submit():
+        try:
+            service.rename_group(membership, form.name.data)
+        except service.SignUpError as error:
+            return _refused(error, token)
+        db.session.commit()
+        flash(_("Group renamed."), "success")
+    else:
+        flash(_("Use at most %(n)d characters.", n=service.MAX_NAME_LENGTH), "error")
+    return _back_to(token)
+
+
+@bp.post("/me/<token>/meeting")
+@private
+def meeting(token: str):
+    membership = _membership_or_404(token)
+    form = MeetingForm()
+    if not form.validate_on_submit():
+        flash(_("Check the meeting point and time."), "error")
+        return _back_to(token)
+    zone = membership.group.event.zone
+    try:
+        at = local_to_utc(form.meeting_at.data, zone) if form.meeting_at.data else None
+        service.set_meeting(membership, form.meeting_point.data, at)
+    except ValueError:
+        flash(_("This time does not exist in the event's time zone."), "error")
+        return _back_to(token)
+    except service.SignUpError as error:
+        return _refused(error, token)
+    db.session.commit()
+    flash(_("Meeting point saved. Your group sees it on their pages."), "success")
+    return _back_to(token)
+
+
+@bp.post("/me/<token>/remove/<int:member_id>")
+@private
+def remove(token: str, member_id: int):
+    leader = _membership_or_404(token)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    member = db.session.get(Membership, member_id)
+    if member is None:
+        abort(404)
+    try:
+        service.remove_member(leader, member)
+    except service.SignUpError as error:
+        return _refused(error, token)
+    db.session.commit()
+    flash(_("Removed from the group."), "success")
+    return _back_to(token)

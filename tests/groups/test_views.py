@@ -1,0 +1,320 @@
+"""Join flows, member pages and the organiser board through the test client, CSRF on."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from campaign.extensions import db
+from campaign.models import ContactAccess, EventStatus, Group, Membership, utcnow
+from tests.conftest import csrf_token, local_input, sign_in
+from tests.groups.conftest import volunteer
+
+ME_LINK = re.compile(r"/me/([A-Za-z0-9_-]{32,})")
+
+
+def _join(client, url, **overrides):
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "display_name": "Zahra",
+        "contact": "+12015550100",
+        "pledge": "y",
+    }
+    data.update(overrides)
+    return client.post(url, data=data)
+
+
+def _token(response) -> str:
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return ME_LINK.search(response.headers["Location"]).group(1)
+
+
+def _members():
+    return db.session.scalar(select(func.count(Membership.id)))
+
+
+def test_join_any_group_from_the_event_page(client, make_event):
+    event = make_event(min_group_size=3)
+    page = client.get(f"/e/{event.ref}/join").get_data(as_text=True)
+    assert event.campaign.pledge.splitlines()[0] in page
+    token = _token(_join(client, f"/e/{event.ref}/join", mode="any"))
+    page = client.get(f"/me/{token}").get_data(as_text=True)
+    assert "Keep this link" in page
+    assert f"/me/{token}" in page
+    assert "1 of 3 — your group needs 2 more people before it is safe to go." in page
+    group = db.session.scalar(select(Group))
+    assert f"/j/{group.join_code}" in page
+    assert "Keep this link" not in client.get(f"/me/{token}").get_data(as_text=True)
+
+
+def test_member_pages_are_private(client, make_event):
+    event = make_event()
+    token = _token(_join(client, f"/e/{event.ref}/join"))
+    response = client.get(f"/me/{token}")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert client.get("/me/not-a-real-token").status_code == 404
+
+
+def test_three_volunteers_by_code_make_a_ready_group(client, app, make_event):
+    event = make_event(min_group_size=3, country="US")
+    leader_token = _token(_join(client, f"/e/{event.ref}/join", mode="new", display_name="Ali"))
+    group = db.session.scalar(select(Group))
+    typed = f"{group.join_code[:4].lower()}-{group.join_code[4:].lower()}"
+    found = client.get(f"/j?code={typed}")
+    assert found.headers["Location"] == f"/j/{group.join_code}"
+    for n, name in enumerate(["Bano", "Cyrus"]):
+        friend = app.test_client()
+        _token(
+            _join(
+                friend, f"/j/{group.join_code}", display_name=name, contact=f"(201) 555-01{n + 10}"
+            )
+        )
+    page = client.get(f"/me/{leader_token}").get_data(as_text=True)
+    assert "3 of 3 — your group is ready: safe to go." in page
+    assert "Bano" in page and "Cyrus" in page
+    assert "+1201555011" not in page  # contacts not shared
+
+
+def test_the_event_page_shows_counts_never_names(client, make_event):
+    event = make_event(min_group_size=3)
+    _token(_join(client, f"/e/{event.ref}/join", display_name="Secret Name"))
+    page = client.get(f"/e/{event.ref}").get_data(as_text=True)
+    assert "Secret Name" not in page and "+1201555" not in page
+    assert "1 forming, 0 ready, 0 full" in page
+    assert "2 more people are needed" in page
+
+
+def test_missing_pledge_and_bad_contact_are_explained(client, make_event):
+    event = make_event()
+    url = f"/e/{event.ref}/join"
+    page = _join(client, url, pledge="").get_data(as_text=True)
+    assert "You must accept the pledge to join a group." in page
+    assert 'value="Zahra"' in page
+    page = _join(client, url, contact="12345").get_data(as_text=True)
+    assert "does not look like a phone number" in page.split('id="contact-error">')[1]
+    assert _members() == 0
+
+
+def test_joining_twice_from_the_same_phone_leads_back_to_the_group(client, app, make_event):
+    event = make_event(country="US")
+    token = _token(_join(client, f"/e/{event.ref}/join", contact="+1 201 555 0100"))
+    again = _join(client, f"/e/{event.ref}/join", contact="(201) 555-0100", display_name="Z")
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert "You're already in a group for this event." in page
+    assert f"/me/{token}" in page
+    other_device = app.test_client()
+    page = _join(other_device, f"/e/{event.ref}/join", contact="2015550100").get_data(as_text=True)
+    assert "already in a group" in page and "/me/" not in page
+    assert _members() == 1
+
+
+def test_unknown_codes_and_hidden_events(client, make_event, make_group):
+    assert client.get("/j?code=ZZZZ-ZZZZ").status_code == 404
+    assert "No group has the code" in client.get("/j/ZZZZZZZZ").get_data(as_text=True)
+    draft = make_event(status=EventStatus.DRAFT)
+    assert client.get(f"/e/{draft.ref}/join").status_code == 404
+    published = make_event()
+    group = make_group(published, 1)
+    published.status = EventStatus.DRAFT  # unpublished later: its codes stop working
+    db.session.commit()
+    assert client.get(f"/j/{group.join_code}").status_code == 404
+
+
+def test_after_the_deadline_joining_is_closed(client, make_event, make_group):
+    event = make_event()
+    group = make_group(event, 1)
+    url = f"/j/{group.join_code}"
+    token = csrf_token(client, url)
+    event.signup_deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert "Sign-up for this event has closed." in client.get(url).get_data(as_text=True)
+    page = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "display_name": "Late",
+            "contact": "+12015550150",
+            "pledge": "y",
+        },
+    ).get_data(as_text=True)
+    assert "Sign-up for this event has closed." in page
+    assert _members() == 1
+
+
+def test_leaving_below_the_minimum_warns_first_and_tells_the_others(client, app, make_event):
+    event = make_event(min_group_size=3, country="US")
+    first = _token(_join(client, f"/e/{event.ref}/join", display_name="Ali"))
+    code = db.session.scalar(select(Group.join_code))
+    others = []
+    for n, name in enumerate(["Bano", "Cyrus"]):
+        friend = app.test_client()
+        others.append(
+            (
+                friend,
+                _token(_join(friend, f"/j/{code}", display_name=name, contact=f"+1201555012{n}")),
+            )
+        )
+    friend, token = others[1]
+    warning = friend.get(f"/me/{token}/leave").get_data(as_text=True)
+    assert "below the 3 needed to be safe" in warning
+    left = friend.post(
+        f"/me/{token}/leave",
+        data={"csrf_token": csrf_token(friend, f"/me/{token}/leave"), "confirmed": "yes"},
+    )
+    assert left.status_code == 302
+    assert friend.get(f"/me/{token}").status_code == 404
+    page = client.get(f"/me/{first}").get_data(as_text=True)
+    assert "Cyrus left the group." in page
+    assert "2 of 3 — your group needs 1 more person" in page
+
+
+def test_leave_without_confirmation_asks(client, make_event):
+    event = make_event()
+    token = _token(_join(client, f"/e/{event.ref}/join"))
+    response = client.post(
+        f"/me/{token}/leave", data={"csrf_token": csrf_token(client, f"/me/{token}")}
+    )
+    assert "Leave the group?" in response.get_data(as_text=True)
+    assert _members() == 1
+
+
+def test_leader_sets_the_meeting_point_members_see_it_the_public_does_not(client, app, make_event):
+    event = make_event(timezone="Europe/London")
+    leader = _token(_join(client, f"/e/{event.ref}/join", mode="new"))
+    code = db.session.scalar(select(Group.join_code))
+    friend = app.test_client()
+    member = _token(_join(friend, f"/j/{code}", display_name="Bano", contact="+12015550131"))
+    meet = event.local_start.replace(tzinfo=None) - timedelta(minutes=30)
+    response = client.post(
+        f"/me/{leader}/meeting",
+        data={
+            "csrf_token": csrf_token(client, f"/me/{leader}"),
+            "meeting_point": "Under the clock tower",
+            "meeting_at": local_input(meet),
+        },
+    )
+    assert response.status_code == 302
+    page = friend.get(f"/me/{member}").get_data(as_text=True)
+    assert "Under the clock tower" in page and meet.strftime("%H:%M") in page
+    assert "Under the clock tower" not in client.get(f"/e/{event.ref}").get_data(as_text=True)
+    # A member is not the leader: no tools, and posting is refused.
+    assert "Leader tools" not in page
+    friend.post(
+        f"/me/{member}/rename",
+        data={"csrf_token": csrf_token(friend, f"/me/{member}"), "name": "Taken over"},
+    )
+    assert db.session.scalar(select(Group.name)) == ""
+
+
+def test_leader_removes_a_member(client, app, make_event):
+    event = make_event()
+    leader = _token(_join(client, f"/e/{event.ref}/join", mode="new"))
+    code = db.session.scalar(select(Group.join_code))
+    friend = app.test_client()
+    _token(_join(friend, f"/j/{code}", display_name="Spammer", contact="+12015550141"))
+    spammer = db.session.scalar(select(Membership).where(Membership.display_name == "Spammer"))
+    client.post(
+        f"/me/{leader}/remove/{spammer.id}",
+        data={"csrf_token": csrf_token(client, f"/me/{leader}")},
+    )
+    assert _members() == 1
+    assert "Spammer was removed" in client.get(f"/me/{leader}").get_data(as_text=True)
+
+
+def test_check_in_and_home_safe(client, make_event):
+    event = make_event()
+    token = _token(_join(client, f"/e/{event.ref}/join"))
+    event.starts_at = utcnow() + timedelta(minutes=30)
+    db.session.commit()
+    form = {"csrf_token": csrf_token(client, f"/me/{token}")}
+    client.post(f"/me/{token}/check-in", data=form)
+    assert "I'm home safe" in client.get(f"/me/{token}").get_data(as_text=True)
+    client.post(f"/me/{token}/home-safe", data=form)
+    membership = db.session.scalar(select(Membership))
+    assert membership.checked_in_at and membership.home_safe_at
+
+
+def test_check_in_without_csrf_is_refused(client, make_event):
+    event = make_event()
+    token = _token(_join(client, f"/e/{event.ref}/join"))
+    assert client.post(f"/me/{token}/check-in").status_code == 400
+
+
+def test_board_shows_contacts_to_organisers_only_and_records_each_view(
+    client, app, signed_in, make_event, make_group, make_organiser
+):
+    event = make_event()
+    group = make_group(event, 2)
+    phone = group.members[0].contact
+    stranger = app.test_client()
+    sign_in(stranger, make_organiser().email)
+    assert stranger.get(f"/organise/events/{event.ref}/board").status_code == 404
+    assert stranger.get(f"/organise/events/{event.ref}/signups.csv").status_code == 404
+    assert app.test_client().get(f"/organise/events/{event.ref}/board").status_code == 302
+    assert db.session.scalar(select(func.count(ContactAccess.id))) == 0
+
+    signed_in(event.organiser)
+    response = client.get(f"/organise/events/{event.ref}/board")
+    page = response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert group.members[0].display_name in page
+    assert phone[-4:] in page
+    access = db.session.scalars(select(ContactAccess)).all()
+    assert [(a.organiser_id, a.event_id, a.action) for a in access] == [
+        (event.organiser_id, event.id, "board")
+    ]
+
+
+def test_csv_export(client, signed_in, make_event, make_group):
+    event = make_event()
+    group = make_group(event, 1)
+    from campaign.groups import service
+
+    service.join_group(group, volunteer(display_name='=HYPERLINK("http://evil")'))
+    db.session.commit()
+    signed_in(event.campaign.admins[0])
+    response = client.get(f"/organise/events/{event.ref}/signups.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 2
+    assert rows[1]["name"].startswith("'=")
+    assert rows[0]["contact"].startswith("+1201555")
+    assert rows[0]["leader"] == "yes"
+    actions = db.session.scalars(select(ContactAccess.action)).all()
+    assert actions == ["csv"]
+
+
+def test_merge_and_consolidate_from_the_board(client, signed_in, make_event, make_group):
+    event = make_event(min_group_size=3, max_group_size=4)
+    a, b = make_group(event, 2), make_group(event, 1)
+    c, d = make_group(event, 2), make_group(event, 2)
+    signed_in(event.organiser)
+    token = csrf_token(client, f"/organise/events/{event.ref}/board")
+    client.post(
+        f"/organise/events/{event.ref}/merge",
+        data={"csrf_token": token, "source": b.id, "target": a.id},
+    )
+    db.session.refresh(a)
+    assert a.member_count == 3
+    client.post(f"/organise/events/{event.ref}/consolidate", data={"csrf_token": token})
+    db.session.refresh(c)
+    db.session.refresh(d)
+    assert {c.member_count, d.member_count} == {4, 0}
+    page = client.get(f"/organise/events/{event.ref}/board").get_data(as_text=True)
+    assert "0 forming" in page
+
+
+def test_consolidate_command(runner, make_event, make_group):
+    event = make_event(min_group_size=3, max_group_size=4)
+    make_group(event, 2)
+    make_group(event, 2)
+    lonely = make_group(event, 1)
+    result = runner.invoke(args=["consolidate", event.ref])
+    assert result.exit_code == 0, result.output
+    assert "Merged" in result.output
+    assert f"Still below the minimum: {lonely.display_code}" in result.output
+    assert runner.invoke(args=["consolidate", "nope"]).exit_code != 0
