@@ -45,8 +45,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from campaign import i18n, models, transactions  # noqa: F401  (models register their tables)
 
-    transactions.install()
-
     db.init_app(app)
     migrate.init_app(
         app,
@@ -63,14 +61,14 @@ def _init_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas(app))
-                event.listen(engine, "begin", _sqlite_begin)
+                transactions.install_sqlite(engine)
 
 
 def _sqlite_pragmas(app: Flask):
     busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     def on_connect(dbapi_connection, _record):
-        # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin) instead of pysqlite's
+        # Let SQLAlchemy issue BEGIN itself (campaign.transactions) instead of pysqlite's
         # deferred transactions, which cannot be upgraded safely under concurrency.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -80,14 +78,6 @@ def _sqlite_pragmas(app: Flask):
         cursor.close()
 
     return on_connect
-
-
-def _sqlite_begin(conn):
-    # A writer starts with BEGIN IMMEDIATE (see campaign.transactions.begin_write): it takes
-    # the write lock up front, waiting up to the busy timeout, instead of failing later.
-    immediate = bool(conn.get_execution_options().get("sqlite_immediate"))
-    conn.info["sqlite_immediate"] = immediate
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _register_blueprints(app: Flask) -> None:

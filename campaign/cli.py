@@ -50,7 +50,10 @@ def seed_demo_command(if_empty: bool):
     if not result.created:
         click.echo("The demo campaign is loaded already.")
         return
-    click.echo(f"Loaded the demo campaign i-am-hazara with {result.events} published events.")
+    click.echo(
+        f"Loaded the demo campaign i-am-hazara: {result.events} published events, "
+        f"{result.volunteers} volunteers in groups."
+    )
     for email, password in result.passwords.items():
         click.echo(f"  {email}  password: {password}   (shown once: note it now)")
 

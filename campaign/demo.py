@@ -16,6 +16,7 @@ from campaign.events.service import (
     submit_for_review,
 )
 from campaign.extensions import db
+from campaign.groups.service import Volunteer, join_group, start_group
 from campaign.models import Campaign, VenueType, utcnow
 
 SLUG = "i-am-hazara"
@@ -223,12 +224,47 @@ DEMO_EVENTS = [
 ]
 
 
+#: Group sizes for the first demo events: forming, ready and full groups side by side.
+DEMO_GROUP_SIZES = [[2, 3, 8], [1, 4], [5, 2], [3]]
+DEMO_NAMES = [
+    "Zahra",
+    "Ali",
+    "Maryam",
+    "Hussain",
+    "Sakina",
+    "Reza",
+    "Nargis",
+    "Javad",
+    "Amina",
+    "Karim",
+    "Shirin",
+    "Daud",
+    "Fatima",
+    "Mahdi",
+    "Laila",
+    "Yusuf",
+    "Parwin",
+    "Sam",
+    "Hannah",
+    "Tom",
+    "Grace",
+    "Noor",
+    "Elias",
+    "Mina",
+    "Omid",
+    "Sara",
+    "Ben",
+    "Lucia",
+]
+
+
 @dataclass
 class DemoResult:
     created: bool
     #: Passwords of the accounts this run created: shown once, stored nowhere in clear.
     passwords: dict[str, str] = field(default_factory=dict)
     events: int = 0
+    volunteers: int = 0
 
 
 def _account(email: str, name: str, *, is_admin: bool, result: DemoResult):
@@ -258,6 +294,7 @@ def load_demo(today: date | None = None) -> DemoResult:
         ),
     )
     today = today or utcnow().date()
+    events = []
     for (
         title,
         venue_type,
@@ -299,5 +336,28 @@ def load_demo(today: date | None = None) -> DemoResult:
         )
         submit_for_review(event, organiser)
         publish_event(event, admin)
-        result.events += 1
+        events.append(event)
+    result.events = len(events)
+    result.volunteers = _add_demo_groups(events)
     return result
+
+
+def _add_demo_groups(events) -> int:
+    """Pseudonymous volunteers with example.org addresses (a reserved domain: no real inbox)."""
+    n = 0
+    for event, sizes in zip(events, DEMO_GROUP_SIZES, strict=False):
+        for size in sizes:
+            group = None
+            for _ in range(size):
+                volunteer = Volunteer(
+                    display_name=DEMO_NAMES[n % len(DEMO_NAMES)],
+                    contact=f"volunteer{n + 1}@example.org",
+                    pledge_accepted=True,
+                    share_contact=n % 3 == 0,
+                )
+                joined = (
+                    start_group(event, volunteer) if group is None else join_group(group, volunteer)
+                )
+                group = joined.membership.group
+                n += 1
+    return n

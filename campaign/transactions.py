@@ -5,43 +5,47 @@ On PostgreSQL, services lock the rows they change with SELECT … FOR UPDATE. On
 cannot always upgrade its lock, so a writer must start with BEGIN IMMEDIATE.
 """
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event
 
 from campaign.extensions import db
 
-_FLUSHED = "campaign_flushed"
+_READS = ("SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE")
 
 
-def _mark_flushed(session, _context):
-    session.info[_FLUSHED] = True
+def _on_begin(conn) -> None:
+    # Writers start with BEGIN IMMEDIATE: they take the write lock up front, waiting up to
+    # the busy timeout, instead of failing when a read transaction tries to write.
+    immediate = bool(conn.get_execution_options().get("sqlite_immediate"))
+    conn.info["sqlite_immediate"] = immediate
+    conn.info["sqlite_wrote"] = False
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _clear_flushed(session, *_args):
-    session.info.pop(_FLUSHED, None)
+def _on_execute(conn, _cursor, statement: str, *_args) -> None:
+    if not conn.info.get("sqlite_wrote") and not statement.lstrip().upper().startswith(_READS):
+        conn.info["sqlite_wrote"] = True
 
 
-def install() -> None:
-    """Track whether a session's transaction has written anything (idempotent)."""
-    if not event.contains(Session, "after_flush", _mark_flushed):
-        event.listen(Session, "after_flush", _mark_flushed)
-        event.listen(Session, "after_commit", _clear_flushed)
-        event.listen(Session, "after_soft_rollback", _clear_flushed)
+def install_sqlite(engine: Engine) -> None:
+    event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "before_cursor_execute", _on_execute)
 
 
 def begin_write() -> None:
     """Make the session's transaction a writer's: BEGIN IMMEDIATE on SQLite.
 
     Call before the first read of a change that must see the latest data. A read-only
-    transaction already open is ended first; one that has written is a bug.
+    transaction already open is ended first. One that has written already holds SQLite's
+    write lock (its write could only succeed on the latest snapshot), so it goes on.
     """
     session = db.session()  # the request's Session, not the scoped_session proxy
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.in_transaction():
-        if session.connection().info.get("sqlite_immediate"):
+        if session.new or session.dirty or session.deleted:
+            session.flush()
+        info = session.connection().info
+        if info.get("sqlite_immediate") or info.get("sqlite_wrote"):
             return
-        if session.new or session.dirty or session.deleted or session.info.get(_FLUSHED):
-            raise RuntimeError("begin_write() after changes were made in a read transaction")
         session.rollback()
     session.connection(execution_options={"sqlite_immediate": True})

@@ -5,7 +5,16 @@ from sqlalchemy import func, select
 from campaign.accounts.service import authenticate
 from campaign.demo import ADMIN_EMAIL, ORGANISER_EMAIL, SLUG
 from campaign.extensions import db
-from campaign.models import Campaign, Event, EventStatus, Organiser, VenueType, utcnow
+from campaign.models import (
+    Campaign,
+    Event,
+    EventStatus,
+    Group,
+    GroupState,
+    Organiser,
+    VenueType,
+    utcnow,
+)
 
 PASSWORD = "a long enough password"
 
@@ -92,6 +101,13 @@ def test_seed_demo_events_cover_the_world_and_every_venue_type(runner):
     assert {e.venue_type for e in events} == set(VenueType)
     assert all(ZoneInfo(e.timezone) for e in events)
     assert len({e.timezone for e in events}) >= 5
+
+
+def test_seed_demo_adds_groups_in_every_state(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    db.session.rollback()
+    states = {g.state for g in db.session.scalars(select(Group)) if g.member_count}
+    assert states == set(GroupState)
 
 
 def test_seed_demo_if_empty_leaves_a_database_with_campaigns_alone(runner, make_campaign):
