@@ -27,6 +27,8 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        #: How often an open member page asks whether its group's state changed.
+        "MEMBER_PAGE_POLL_SECONDS": 20,
     }
 
 

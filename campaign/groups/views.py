@@ -5,6 +5,7 @@ from flask import (
     Response,
     abort,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -175,6 +176,22 @@ def member(token: str):
         meeting_form=meeting_form,
         leave_form=LeaveForm(),
     )
+
+
+@bp.get("/me/<token>/state.json")
+@private
+def member_state(token: str):
+    """The group's state for the member page to refresh itself while people join."""
+    group = _membership_or_404(token).group
+    macros = "groups/_macros.html"
+    return {
+        "state": group.state.value,
+        "members": group.member_count,
+        "badge_html": str(get_template_attribute(macros, "state_badge")(group.state)).strip(),
+        "sentence": " ".join(
+            str(get_template_attribute(macros, "state_sentence")(group, group.event)).split()
+        ),
+    }
 
 
 def _back_to(token: str):

@@ -35,8 +35,34 @@
     });
   }
 
+  // A member page keeps its group's state current while friends join, without a reload.
+  function followGroupState() {
+    var section = document.querySelector("[data-state-url]");
+    if (!section || !window.fetch) return;
+    var url = section.getAttribute("data-state-url");
+    var seconds = parseFloat(section.getAttribute("data-poll-seconds")) || 20;
+    var badge = section.querySelector(".state-badge-slot");
+    var sentence = section.querySelector(".state-sentence");
+    var last = null;
+    window.setInterval(function () {
+      if (document.hidden) return;
+      fetch(url, { credentials: "same-origin", cache: "no-store" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          var key = data.state + ":" + data.members;
+          if (key === last) return;
+          last = key;
+          badge.innerHTML = data.badge_html; // rendered and escaped by the server
+          sentence.textContent = data.sentence;
+        })
+        .catch(function () { /* offline for a moment: try again next time */ });
+    }, seconds * 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     defaultToBrowserZone();
     enableCopyButtons();
+    followGroupState();
   });
 })();

@@ -318,3 +318,14 @@ def test_consolidate_command(runner, make_event, make_group):
     assert "Merged" in result.output
     assert f"Still below the minimum: {lonely.display_code}" in result.output
     assert runner.invoke(args=["consolidate", "nope"]).exit_code != 0
+
+
+def test_member_state_json_follows_the_group(client, app, make_event):
+    event = make_event(min_group_size=3)
+    token = _token(_join(client, f"/e/{event.ref}/join"))
+    state = client.get(f"/me/{token}/state.json")
+    assert state.headers["Cache-Control"] == "no-store"
+    assert state.json["state"] == "forming" and state.json["members"] == 1
+    assert state.json["sentence"].startswith("1 of 3 — your group needs 2 more people")
+    assert "Forming" in state.json["badge_html"]
+    assert client.get("/me/nope/state.json").status_code == 404
