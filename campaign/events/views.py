@@ -56,6 +56,7 @@ def new_event():
         try:
             event = service.create_event(campaign, current_user, form.details())
         except service.EventError as error:
+            db.session.rollback()
             general_errors = form.show_problems(error.problems)
         else:
             db.session.commit()
