@@ -142,7 +142,8 @@ def export_csv(ref: str):
                     _cell(group.name),
                     group.state.value,
                     _cell(m.display_name),
-                    m.contact,  # validated: E.164 (a leading + is part of the number) or an email
+                    # E.164 keeps its "+" (digits only, no formula); an email may start with "=".
+                    m.contact if m.contact_kind is ContactKind.PHONE else _cell(m.contact),
                     "yes" if m.is_leader else "",
                     "yes" if m.share_contact else "",
                     m.joined_at.isoformat(timespec="seconds"),

@@ -58,11 +58,12 @@ def board_groups(event: Event) -> list[Group]:
     )
 
 
-def recent_activity(group: Group, limit: int = 10) -> list[GroupActivity]:
+def recent_activity(group: Group, since, limit: int = 10) -> list[GroupActivity]:
+    """What happened in the group since ``since``: newcomers do not learn who left before."""
     return list(
         db.session.scalars(
             select(GroupActivity)
-            .where(GroupActivity.group_id == group.id)
+            .where(GroupActivity.group_id == group.id, GroupActivity.at >= since)
             .order_by(GroupActivity.at.desc(), GroupActivity.id.desc())
             .limit(limit)
         )

@@ -127,8 +127,13 @@ def _check_open(event: Event) -> None:
         raise SignUpError("deadline_passed")
 
 
+def _plain(text: str | None) -> str:
+    """One line of printable text: control characters (NUL included) become spaces."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in (text or "")).split())
+
+
 def _checked_volunteer(event: Event, volunteer: Volunteer) -> tuple[str, str, str]:
-    name = " ".join((volunteer.display_name or "").split())
+    name = _plain(volunteer.display_name)
     if not name:
         raise SignUpError("name_required")
     if len(name) > MAX_NAME_LENGTH:
@@ -297,7 +302,7 @@ def remove_member(leader: Membership, member: Membership) -> Group:
 def rename_group(leader: Membership, name: str) -> None:
     if not leader.is_leader:
         raise SignUpError("not_leader")
-    name = " ".join((name or "").split())
+    name = _plain(name)
     if len(name) > MAX_NAME_LENGTH:
         raise SignUpError("group_name_too_long")
     leader.group.name = name
@@ -308,7 +313,7 @@ def set_meeting(leader: Membership, point: str, at: datetime | None) -> None:
     """Where and when the group meets before it walks in together (members only see it)."""
     if not leader.is_leader:
         raise SignUpError("not_leader")
-    point = (point or "").strip()
+    point = _plain(point)
     if len(point) > 200:
         raise SignUpError("meeting_point_too_long")
     event = leader.group.event
@@ -328,6 +333,8 @@ def set_meeting(leader: Membership, point: str, at: datetime | None) -> None:
 def check_in(membership: Membership) -> None:
     """'I'm with my group at the venue.'"""
     event = membership.group.event
+    if event.status is not EventStatus.PUBLISHED:
+        raise SignUpError("event_not_open")
     now = utcnow()
     if not event.starts_at - CHECK_IN_WINDOW <= now <= event.ends_at + CHECK_IN_WINDOW:
         raise SignUpError("check_in_closed")

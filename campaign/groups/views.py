@@ -138,8 +138,9 @@ def group_qr(code: str):
         abort(404)
     image = qr_svg(url_for(".join_by_code", code=group.join_code, _external=True))
     response = Response(image, mimetype="image/svg+xml")
-    response.cache_control.public = True
-    response.cache_control.max_age = 365 * 24 * 3600
+    # Private: a shared cache must not keep a way into a group (codes move on merges).
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
     return response
 
 
@@ -169,7 +170,7 @@ def member(token: str):
         token=token,
         welcome=welcome,
         invite_url=url_for(".join_by_code", code=group.join_code, _external=True),
-        activity=queries.recent_activity(group),
+        activity=queries.recent_activity(group, since=membership.joined_at),
         signup_closed=service.signup_closed(event),
         action_form=EmptyForm(),
         rename_form=RenameForm(name=group.name),
@@ -288,7 +289,7 @@ def meeting(token: str):
     try:
         at = local_to_utc(form.meeting_at.data, zone) if form.meeting_at.data else None
         service.set_meeting(membership, form.meeting_point.data, at)
-    except ValueError:
+    except (ValueError, OverflowError):
         flash(_("This time does not exist in the event's time zone."), "error")
         return _back_to(token)
     except service.SignUpError as error:
@@ -304,7 +305,7 @@ def remove(token: str, member_id: int):
     leader = _membership_or_404(token)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    member = db.session.get(Membership, member_id)
+    member = db.session.get(Membership, member_id) if member_id < 2**31 else None
     if member is None:
         abort(404)
     try:

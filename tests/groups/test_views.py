@@ -329,3 +329,47 @@ def test_member_state_json_follows_the_group(client, app, make_event):
     assert state.json["sentence"].startswith("1 of 3 — your group needs 2 more people")
     assert "Forming" in state.json["badge_html"]
     assert client.get("/me/nope/state.json").status_code == 404
+
+
+def test_odd_leader_inputs_get_messages_not_500s(client, make_event):
+    event = make_event(timezone="America/New_York")
+    token = _token(_join(client, f"/e/{event.ref}/join", mode="new"))
+    form = {"csrf_token": csrf_token(client, f"/me/{token}")}
+    assert client.post(f"/me/{token}/remove/99999999999999999999999", data=form).status_code == 404
+    response = client.post(
+        f"/me/{token}/meeting",
+        data={**form, "meeting_point": "Gate", "meeting_at": "0001-01-01T00:00"},
+    )
+    assert response.status_code == 302
+    client.post(f"/me/{token}/rename", data={**form, "name": "Blue\x00team"})
+    assert db.session.scalar(select(Group.name)) == "Blue team"
+
+
+def test_newcomers_do_not_see_who_left_before_them(client, app, make_event):
+    event = make_event(country="US")
+    _token(_join(client, f"/e/{event.ref}/join", mode="new"))
+    code = db.session.scalar(select(Group.join_code))
+    early = app.test_client()
+    early_token = _token(
+        _join(early, f"/j/{code}", display_name="Early Bird", contact="+12015550161")
+    )
+    early.post(
+        f"/me/{early_token}/leave",
+        data={"csrf_token": csrf_token(early, f"/me/{early_token}/leave"), "confirmed": "yes"},
+    )
+    late = app.test_client()
+    late_token = _token(_join(late, f"/j/{code}", display_name="Late", contact="+12015550162"))
+    page = late.get(f"/me/{late_token}").get_data(as_text=True)
+    assert "Early Bird" not in page
+
+
+def test_a_cancelled_event_shows_no_join_form(client, make_event, make_group):
+    from campaign.events.service import cancel_event
+
+    event = make_event()
+    group = make_group(event, 1)
+    cancel_event(event, event.organiser)
+    db.session.commit()
+    page = client.get(f"/j/{group.join_code}").get_data(as_text=True)
+    assert "This event is cancelled. Do not go." in page
+    assert 'name="pledge"' not in page
