@@ -88,25 +88,25 @@ def normalise_code(typed: str) -> str:
 # --- locking and checks ----------------------------------------------------------------------
 
 
+def _locked(model, row_id: int):
+    """The row read fresh with SELECT … FOR UPDATE (a no-op clause on SQLite)."""
+    return db.session.scalars(
+        select(model)
+        .where(model.id == row_id)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def _lock_event(event: Event) -> Event:
     """Take the event's sign-up lock and return the event read fresh under it."""
     begin_write()
-    return db.session.scalars(
-        select(Event)
-        .where(Event.id == event.id)
-        .with_for_update(of=Event)
-        .execution_options(populate_existing=True)
-    ).one()
+    return _locked(Event, event.id)
 
 
 def _lock_group(group: Group) -> Group:
     _lock_event(group.event)
-    return db.session.scalars(
-        select(Group)
-        .where(Group.id == group.id)
-        .with_for_update(of=Group)
-        .execution_options(populate_existing=True)
-    ).one()
+    return _locked(Group, group.id)
 
 
 def signup_closes_at(event: Event) -> datetime:
