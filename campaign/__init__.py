@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.accounts.views import bp as accounts_bp
     from campaign.campaigns.views import bp as campaigns_bp
     from campaign.events.views import bp as events_bp
+    from campaign.exports.views import bp as exports_bp
     from campaign.groups.board import bp as board_bp
     from campaign.groups.views import bp as groups_bp
     from campaign.i18n import bp as i18n_bp
@@ -94,3 +95,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(i18n_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(board_bp)
+    app.register_blueprint(exports_bp)

@@ -72,3 +72,10 @@ def zone_label(zone: ZoneInfo, moment: datetime) -> str:
 
 def zone_long_name(zone: ZoneInfo) -> str:
     return get_timezone_name(zone, locale=_locale())
+
+
+def format_event_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """e.g. "Saturday 5 December 2026, 12:00-14:00 (Europe/London, GMT)" in plain text."""
+    day_and_start = format_event_datetime(start, zone)
+    until = format_event_time(end, zone)
+    return f"{day_and_start}\N{EN DASH}{until} ({zone_label(zone, start)})"

@@ -4,7 +4,7 @@ import io
 
 import qrcode
 import qrcode.constants
-from qrcode.image.svg import SvgPathImage
+from qrcode.image.svg import SvgPathFillImage
 
 
 def _code(data: str) -> qrcode.QRCode:
@@ -17,7 +17,17 @@ def _code(data: str) -> qrcode.QRCode:
 
 def qr_svg(data: str) -> bytes:
     """A scalable SVG QR code for ``data`` (usually an absolute URL)."""
-    image = _code(data).make_image(image_factory=SvgPathImage)
+    image = _code(data).make_image(image_factory=SvgPathFillImage)
     buffer = io.BytesIO()
     image.save(buffer)
+    return buffer.getvalue()
+
+
+def qr_png(data: str, *, box_size: int = 10) -> bytes:
+    """A PNG QR code for ``data``: ``box_size`` pixels per module, a four-module quiet zone."""
+    code = _code(data)
+    code.box_size = box_size
+    image = code.make_image(fill_color="black", back_color="white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -166,6 +166,7 @@ def _live_groups(event: Event) -> list[Group]:
 
 def _record(group: Group, kind: GroupActivityKind, name: str = "") -> None:
     db.session.add(GroupActivity(group_id=group.id, kind=kind, display_name=name))
+    group.changed_at = utcnow()
 
 
 # --- joining -------------------------------------------------------------------------------
@@ -306,6 +307,7 @@ def rename_group(leader: Membership, name: str) -> None:
     if len(name) > MAX_NAME_LENGTH:
         raise SignUpError("group_name_too_long")
     leader.group.name = name
+    leader.group.changed_at = utcnow()
     db.session.flush()
 
 
@@ -324,6 +326,7 @@ def set_meeting(leader: Membership, point: str, at: datetime | None) -> None:
             raise SignUpError("meeting_too_early")
     leader.group.meeting_point = point
     leader.group.meeting_at = at
+    leader.group.changed_at = utcnow()
     db.session.flush()
 
 

@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     get_template_attribute,
@@ -15,7 +14,6 @@ from flask import (
 from flask_babel import gettext as _
 
 from campaign.events.queries import event_by_ref
-from campaign.exports.qr import qr_svg
 from campaign.extensions import db
 from campaign.forms import EmptyForm
 from campaign.groups import queries, service
@@ -129,19 +127,6 @@ def join_by_code(code: str):
         summary=None,
         signup_closed=service.signup_closed(event),
     )
-
-
-@bp.get("/j/<code>/qr.svg")
-def group_qr(code: str):
-    group = service.group_by_code(code)
-    if group is None or not group.event.is_public:
-        abort(404)
-    image = qr_svg(url_for(".join_by_code", code=group.join_code, _external=True))
-    response = Response(image, mimetype="image/svg+xml")
-    # Private: a shared cache must not keep a way into a group (codes move on merges).
-    response.cache_control.private = True
-    response.cache_control.max_age = 3600
-    return response
 
 
 def _membership_or_404(token: str) -> Membership:

@@ -40,6 +40,10 @@ class Campaign(db.Model):
     #: Space-separated BCP 47 codes of the languages the campaign works in, e.g. "en fa ur".
     languages: Mapped[str] = mapped_column(String(200), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Bumped whenever the campaign or any of its events changes: the campaign feed's ETag,
+    #: so a cached feed is checked with one primary-key read.
+    feed_revision: Mapped[int] = mapped_column(default=0)
+    feed_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     admins: Mapped[list[Organiser]] = relationship(secondary=campaign_admin, lazy="selectin")
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from campaign.extensions import db
 from campaign.models.accounts import Organiser
@@ -144,3 +145,26 @@ class Event(db.Model):
 
     def __repr__(self) -> str:
         return f"<Event {self.ref}>"
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _touch_campaign_feeds(session: Session, _context, _instances) -> None:
+    """Any change to a campaign or one of its events moves the campaign's feed revision.
+
+    Done here rather than in each service so that no change can forget it: a stale
+    feed would keep a cancelled event in people's calendars.
+    """
+    campaigns: dict[int, Campaign] = {}
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Event) and (obj in session.new or session.is_modified(obj)):
+            campaign = obj.campaign or session.get(Campaign, obj.campaign_id)
+        elif isinstance(obj, Campaign) and obj not in session.new and session.is_modified(obj):
+            campaign = obj
+        else:
+            continue
+        if campaign is not None and campaign not in session.new:
+            campaigns[id(campaign)] = campaign
+    for campaign in campaigns.values():
+        # An SQL expression, so concurrent writers on PostgreSQL never lose an increment.
+        campaign.feed_revision = Campaign.feed_revision + 1
+        campaign.feed_changed_at = utcnow()

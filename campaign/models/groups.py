@@ -97,6 +97,8 @@ class Group(db.Model):
     meeting_point: Mapped[str] = mapped_column(String(200), default="")
     meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Last change members would want in their calendars: who is in it, name, meeting.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Set when the group was merged into another; its join code then leads there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_group.id"))
 

@@ -1,0 +1,56 @@
+""" "Add to calendar" links for web calendars that cannot take an .ics file. No Flask here.
+
+Following one of these hands the event's details to Google or Microsoft: the pages say
+so, and the .ics download is offered first.
+"""
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from campaign.exports.ical import CalendarEntry
+
+#: Web calendars cut long texts, some at about 2,000 characters of URL.
+MAX_DETAILS = 1000
+
+
+def _utc(moment: datetime, fmt: str) -> str:
+    return moment.astimezone(UTC).strftime(fmt)
+
+
+def _details(entry: CalendarEntry) -> str:
+    text = entry.description
+    if len(text) > MAX_DETAILS:
+        text = text[: MAX_DETAILS - 1].rstrip() + "…"
+    return f"{text}\n\n{entry.url}" if entry.url and entry.url not in text else text
+
+
+def google_calendar_url(entry: CalendarEntry) -> str:
+    dates = f"{_utc(entry.starts_at, '%Y%m%dT%H%M%SZ')}/{_utc(entry.ends_at, '%Y%m%dT%H%M%SZ')}"
+    query = {
+        "action": "TEMPLATE",
+        "text": entry.summary,
+        "dates": dates,
+        "ctz": entry.timezone,
+        "details": _details(entry),
+        "location": entry.location,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def outlook_calendar_url(entry: CalendarEntry) -> str:
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": entry.summary,
+        "startdt": _utc(entry.starts_at, "%Y-%m-%dT%H:%M:%SZ"),
+        "enddt": _utc(entry.ends_at, "%Y-%m-%dT%H:%M:%SZ"),
+        "body": _details(entry),
+        "location": entry.location,
+    }
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)
+
+
+def webcal_url(feed_url: str) -> str:
+    """The same feed as webcal://, which phones and desktop calendars open as a subscription."""
+    parts = urlsplit(feed_url)
+    return urlunsplit(("webcal", parts.netloc, parts.path, parts.query, ""))

@@ -1,0 +1,262 @@
+"""What goes into the calendar files: events and memberships as calendar entries, the
+campaign feed's events and its cache. The file format itself is ``ical.py``."""
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import lazyload
+
+from campaign.countries import country_name
+from campaign.exports.ical import CalendarEntry
+from campaign.extensions import db
+from campaign.models import Campaign, Event, EventStatus, GroupState, Membership, VenueType
+from campaign.navigation import absolute_url_for
+
+#: Campaign feeds keep events that ended up to this long ago, so calendars keep the history.
+FEED_KEEPS_PAST = timedelta(days=30)
+#: How often subscribed calendars should fetch the feed again.
+FEED_REFRESH = timedelta(hours=6)
+#: Change when the feed's content changes shape, so no cached copy outlives a deploy.
+FEED_FORMAT = "1"
+#: UIDs must never change (calendars match on them), so they name no host.
+UID_DOMAIN = "campaign"
+#: Group calendars count their SEQUENCE in seconds from here: it only ever grows.
+SEQUENCE_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def event_uid(event: Event) -> str:
+    return f"event-{event.ref}@{UID_DOMAIN}"
+
+
+def _status(event: Event) -> str:
+    return "CANCELLED" if event.status is EventStatus.CANCELLED else "CONFIRMED"
+
+
+def event_location(event: Event) -> str:
+    parts = [event.venue_name, event.address, event.city, country_name(event.country)]
+    return ", ".join(part for part in parts if part)
+
+
+def _geo(event: Event) -> tuple[float, float] | None:
+    if event.latitude is None or event.longitude is None:
+        return None
+    return (event.latitude, event.longitude)
+
+
+def first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _join_text(event: Event) -> str:
+    return _(
+        "Never go alone: join a group of at least %(min)d people at %(url)s",
+        min=event.min_group_size,
+        url=absolute_url_for("groups.join_event", ref=event.ref),
+    )
+
+
+def event_entry(event: Event, campaign: Campaign) -> CalendarEntry:
+    """The public calendar entry of an event: same UID everywhere, SEQUENCE its revision."""
+    lines = []
+    if event.status is EventStatus.CANCELLED:
+        lines.append(_("This event is cancelled. Do not go."))
+    lines.append(event.description.strip())
+    pledge = first_line(campaign.pledge)
+    if pledge:
+        lines.append(_("The pledge: %(line)s", line=pledge))
+    lines.append(_join_text(event))
+    return CalendarEntry(
+        uid=event_uid(event),
+        sequence=event.revision,
+        summary=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        status=_status(event),
+        location=event_location(event),
+        geo=_geo(event),
+        url=absolute_url_for("events.show_event", ref=event.ref),
+        description="\n\n".join(line for line in lines if line),
+        last_modified=event.updated_at,
+    )
+
+
+def member_entry(membership: Membership, token: str, *, private: bool = True) -> CalendarEntry:
+    """A volunteer's own entry: their group, where it meets, and whether it is safe to go.
+
+    ``private=False`` leaves out the link to the member page (its secret token), for the
+    copies handed to Google or Microsoft.
+    """
+    group = membership.group
+    event = group.event
+    group_name = group.name or _("Group %(code)s", code=group.display_code)
+    state = group.state
+    if event.status is EventStatus.CANCELLED:
+        status = "CANCELLED"
+    elif state is GroupState.FORMING:
+        status = "TENTATIVE"
+    else:
+        status = "CONFIRMED"
+    lines = []
+    if status == "CANCELLED":
+        lines.append(_("This event is cancelled. Do not go."))
+    elif status == "TENTATIVE":
+        lines.append(
+            _(
+                "Your group has %(count)d of the %(min)d people it needs. Do not go alone.",
+                count=group.member_count,
+                min=event.min_group_size,
+            )
+        )
+    else:
+        lines.append(_("Your group is ready: %(count)d people.", count=group.member_count))
+    if group.meeting_point:
+        lines.append(_("Meet: %(place)s", place=group.meeting_point))
+    page = absolute_url_for("groups.member", token=token)
+    if private:
+        lines.append(_("Your page: %(url)s", url=page))
+    starts_at = event.starts_at
+    if group.meeting_at is not None and group.meeting_at < event.ends_at:
+        starts_at = group.meeting_at
+    location = event_location(event)
+    if group.meeting_point:
+        location = f"{group.meeting_point} — {location}"
+    changed = max(event.updated_at, group.changed_at)
+    return CalendarEntry(
+        uid=f"member-{membership.token_hash[:24]}@{UID_DOMAIN}",
+        sequence=int((changed - SEQUENCE_EPOCH).total_seconds()),
+        summary=f"{event.title} · {group_name}",
+        starts_at=starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        status=status,
+        location=location,
+        geo=_geo(event),
+        url=page if private else absolute_url_for("events.show_event", ref=event.ref),
+        description="\n\n".join(lines),
+        last_modified=changed,
+    )
+
+
+# --- the campaign feed -------------------------------------------------------------------
+
+
+class FeedFilterError(ValueError):
+    def __init__(self, parameter: str):
+        super().__init__(parameter)
+        self.parameter = parameter
+
+
+@dataclass(frozen=True)
+class FeedFilters:
+    country: str = ""
+    city: str = ""
+    venue_type: VenueType | None = None
+
+    @classmethod
+    def from_args(cls, args) -> "FeedFilters":
+        country = (args.get("country") or "").strip().upper()
+        if country and (len(country) != 2 or not country.isascii() or not country.isalpha()):
+            raise FeedFilterError("country")
+        city = " ".join((args.get("city") or "").split())
+        if len(city) > 100:
+            raise FeedFilterError("city")
+        venue = (args.get("venue_type") or "").strip()
+        try:
+            venue_type = VenueType(venue) if venue else None
+        except ValueError:
+            raise FeedFilterError("venue_type") from None
+        return cls(country=country, city=city, venue_type=venue_type)
+
+    def key(self) -> str:
+        venue = self.venue_type.value if self.venue_type else ""
+        return f"{self.country}|{self.city.casefold()}|{venue}"
+
+
+def feed_window_start(now: datetime) -> datetime:
+    """Midnight UTC, 30 days back: the window moves once a day, so the ETag holds all day."""
+    return datetime.combine(now.date(), time(), tzinfo=UTC) - FEED_KEEPS_PAST
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    """Enough to answer a conditional GET without reading a single event."""
+
+    campaign_id: int
+    etag: str
+    last_modified: datetime
+
+
+def feed_version(slug: str, filters: FeedFilters, url_root: str, now: datetime):
+    row = db.session.execute(
+        select(Campaign.id, Campaign.feed_revision, Campaign.feed_changed_at).where(
+            Campaign.slug == slug
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    campaign_id, revision, changed_at = row
+    window = feed_window_start(now)
+    parts = (FEED_FORMAT, campaign_id, revision, window.date(), filters.key(), url_root)
+    digest = hashlib.sha256("\n".join(map(str, (*parts, get_locale()))).encode()).hexdigest()
+    # The window's move at midnight is a change too.
+    last_modified = max(changed_at, window + FEED_KEEPS_PAST).replace(microsecond=0)
+    return FeedVersion(campaign_id, digest[:32], last_modified)
+
+
+def feed_events(campaign: Campaign, filters: FeedFilters, now: datetime) -> list[Event]:
+    """Public events of the campaign that ended at most 30 days ago, cancelled ones kept
+    (as CANCELLED) so that subscribed calendars drop them."""
+    query = (
+        select(Event)
+        .options(lazyload(Event.campaign))
+        .where(
+            Event.campaign_id == campaign.id,
+            Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
+            Event.published_at.is_not(None),
+            Event.ends_at >= feed_window_start(now),
+        )
+        .order_by(Event.starts_at, Event.id)
+    )
+    if filters.country:
+        query = query.where(Event.country == filters.country)
+    if filters.city:
+        escaped = filters.city.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Event.city.ilike(escaped, escape="\\"))
+    if filters.venue_type:
+        query = query.where(Event.venue_type == filters.venue_type)
+    return list(db.session.scalars(query))
+
+
+class FeedCache:
+    """Built feeds by ETag, least recently used out first. Per process: each worker checks
+    the campaign's feed revision in the database on every request, so none serves stale."""
+
+    def __init__(self, max_entries: int = 64):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, etag: str) -> bytes | None:
+        with self._lock:
+            body = self._entries.get(etag)
+            if body is not None:
+                self._entries.move_to_end(etag)
+            return body
+
+    def put(self, etag: str, body: bytes) -> None:
+        with self._lock:
+            self._entries[etag] = body
+            self._entries.move_to_end(etag)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,95 @@
+"""A printable A4 poster for one event: texts in, PDF bytes out. No Flask here.
+
+The caller translates and formats every text; this module lays them out. Text is shaped
+with HarfBuzz (``uharfbuzz``), so Persian, Urdu and Arabic titles join and run right to
+left; Noto fonts are embedded from ``static/fonts``.
+"""
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
+
+from campaign.exports.qr import qr_svg
+
+PAGE_WIDTH = 210  # mm, A4 portrait
+MARGIN = 15
+TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+QR_SIZE = 105  # mm: scannable from a few metres
+
+
+@dataclass(frozen=True)
+class PosterText:
+    campaign: str
+    title: str
+    when: str
+    where: str
+    headline: str  # "Never go alone — join a group of at least 3"
+    scan: str  # "Scan to join a group"
+    join_url: str
+    code_instructions: str  # "Have a group code? Open … and type it."
+    footer: str = ""
+
+
+def _fonts(pdf: FPDF, font_dir: Path) -> None:
+    pdf.add_font("NotoSans", "", font_dir / "NotoSans-Regular.ttf")
+    pdf.add_font("NotoSans", "B", font_dir / "NotoSans-Bold.ttf")
+    pdf.add_font("NotoNaskhArabic", "", font_dir / "NotoNaskhArabic-Regular.ttf")
+    pdf.add_font("NotoNaskhArabic", "B", font_dir / "NotoNaskhArabic-Bold.ttf")
+    # Letters missing from Noto Sans (Persian, Urdu, Arabic) come from Noto Naskh Arabic.
+    pdf.set_fallback_fonts(["NotoNaskhArabic"], exact_match=False)
+    pdf.set_text_shaping(True)
+
+
+def _fitted(pdf: FPDF, text: str, *, style: str, largest: int, smallest: int, lines: int):
+    """Write ``text`` centred at the largest size (in points) that fits in ``lines`` lines."""
+    size = largest
+    while size > smallest:
+        pdf.set_font("NotoSans", style, size)
+        wrapped = pdf.multi_cell(TEXT_WIDTH, text=text, dry_run=True, output="LINES")
+        if len(wrapped) <= lines:
+            break
+        size -= 2
+    pdf.set_font("NotoSans", style, size)
+    pdf.multi_cell(
+        TEXT_WIDTH,
+        size * 0.45,
+        text=text,
+        align=Align.C,
+        max_line_height=size * 0.45,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+
+
+def event_poster_pdf(text: PosterText, font_dir: Path) -> bytes:
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_title(f"{text.title} — {text.campaign}")
+    pdf.set_creator("campaign")
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(False)
+    _fonts(pdf, font_dir)
+    pdf.add_page()
+
+    _fitted(pdf, text.campaign.upper(), style="B", largest=16, smallest=10, lines=1)
+    pdf.ln(3)
+    _fitted(pdf, text.title, style="B", largest=34, smallest=16, lines=3)
+    pdf.ln(3)
+    _fitted(pdf, text.when, style="", largest=16, smallest=10, lines=2)
+    _fitted(pdf, text.where, style="", largest=16, smallest=10, lines=3)
+    pdf.ln(4)
+    _fitted(pdf, text.headline, style="B", largest=24, smallest=16, lines=1)
+
+    top = max(pdf.get_y() + 4, 118)
+    pdf.image(io.BytesIO(qr_svg(text.join_url)), x=(PAGE_WIDTH - QR_SIZE) / 2, y=top, w=QR_SIZE)
+    pdf.set_y(top + QR_SIZE + 2)
+    _fitted(pdf, text.scan, style="B", largest=16, smallest=10, lines=1)
+    _fitted(pdf, text.join_url, style="", largest=12, smallest=8, lines=2)
+    pdf.ln(2)
+    _fitted(pdf, text.code_instructions, style="", largest=13, smallest=8, lines=3)
+    if text.footer:
+        pdf.set_y(-MARGIN - 12)
+        _fitted(pdf, text.footer, style="", largest=10, smallest=7, lines=2)
+    return bytes(pdf.output())

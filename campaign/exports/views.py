@@ -1,0 +1,232 @@
+"""Calendar files, QR codes and posters: the pure exporters served over HTTP."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, request, url_for
+from flask_babel import gettext as _
+from werkzeug.http import is_resource_modified
+
+from campaign.events.queries import event_by_ref
+from campaign.exports import feeds
+from campaign.exports.calendar_links import google_calendar_url, outlook_calendar_url, webcal_url
+from campaign.exports.ical import CalendarInfo, events_to_ical
+from campaign.exports.poster import PosterText, event_poster_pdf
+from campaign.exports.qr import qr_png, qr_svg
+from campaign.extensions import db
+from campaign.groups import service as groups
+from campaign.http import private
+from campaign.localtime import format_event_span
+from campaign.models import Campaign, Event
+from campaign.navigation import absolute_url_for
+
+bp = Blueprint("exports", __name__)
+
+ICS_MIMETYPE = "text/calendar"
+#: A QR code's picture never changes for its URL, so caches may keep it for a year.
+QR_MAX_AGE = 365 * 24 * 3600
+FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
+
+#: Built campaign feeds, by ETag (see ``feeds.FeedCache``).
+feed_cache = feeds.FeedCache()
+
+
+def _ics(body: bytes, filename: str, *, disposition: str = "attachment") -> Response:
+    response = Response(body, mimetype=ICS_MIMETYPE)  # Flask adds "; charset=utf-8"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def _public_event_or_404(ref: str) -> Event:
+    event = event_by_ref(ref)
+    if event is None or not event.is_public:
+        abort(404)
+    return event
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@bp.app_context_processor
+def calendar_link_helpers() -> dict:
+    return {
+        "event_calendar_links": event_calendar_links,
+        "member_calendar_links": member_calendar_links,
+    }
+
+
+def event_calendar_links(event: Event) -> dict[str, str]:
+    entry = feeds.event_entry(event, event.campaign)
+    feed = absolute_url_for("exports.campaign_calendar", slug=event.campaign.slug)
+    return {
+        "ics": url_for("exports.event_calendar", ref=event.ref),
+        "google": google_calendar_url(entry),
+        "outlook": outlook_calendar_url(entry),
+        "subscribe": webcal_url(feed),
+        "feed": feed,
+    }
+
+
+def member_calendar_links(membership, token: str) -> dict[str, str]:
+    entry = feeds.member_entry(membership, token, private=False)
+    feed = absolute_url_for("exports.member_calendar", token=token)
+    return {
+        "ics": url_for("exports.member_calendar", token=token),
+        "google": google_calendar_url(entry),
+        "outlook": outlook_calendar_url(entry),
+        "subscribe": webcal_url(feed),
+        "feed": feed,
+    }
+
+
+# --- calendars ---------------------------------------------------------------------------
+
+
+@bp.get("/e/<ref>/calendar.ics")
+def event_calendar(ref: str):
+    event = _public_event_or_404(ref)
+    info = CalendarInfo(name=event.title)
+    body = events_to_ical([feeds.event_entry(event, event.campaign)], info, stamp=_now())
+    response = _ics(body, f"{event.ref}.ics")
+    response.cache_control.no_cache = True
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.get("/c/<slug>/calendar.ics")
+def campaign_calendar(slug: str):
+    try:
+        filters = feeds.FeedFilters.from_args(request.args)
+    except feeds.FeedFilterError as error:
+        message = _("This calendar filter is not valid: %(name)s.", name=error.parameter)
+        return Response(message + "\n", status=400, mimetype="text/plain")
+    now = _now()
+    version = feeds.feed_version(slug, filters, request.url_root, now)
+    if version is None:
+        abort(404)
+    headers = {
+        "ETag": f'"{version.etag}"',
+        "Last-Modified": version.last_modified,
+        "Cache-Control": "no-cache",
+        "Vary": "Accept-Language, Cookie",
+    }
+    # Answered from one primary-key read: calendar apps poll often and mostly get this.
+    if not is_resource_modified(
+        request.environ, etag=version.etag, last_modified=version.last_modified
+    ):
+        response = Response(status=304)
+        response.headers.update({k: v for k, v in headers.items() if k != "Last-Modified"})
+        return response
+    body = feed_cache.get(version.etag)
+    if body is None:
+        body = _build_campaign_feed(version.campaign_id, filters, now)
+        feed_cache.put(version.etag, body)
+    response = _ics(body, f"{slug}.ics", disposition="inline")
+    response.headers["ETag"] = headers["ETag"]
+    response.last_modified = version.last_modified
+    response.headers["Cache-Control"] = headers["Cache-Control"]
+    response.headers["Vary"] = headers["Vary"]
+    return response
+
+
+def _build_campaign_feed(campaign_id: int, filters: feeds.FeedFilters, now: datetime) -> bytes:
+    campaign = db.session.get(Campaign, campaign_id)
+    events = feeds.feed_events(campaign, filters, now)
+    info = CalendarInfo(
+        name=campaign.name,
+        description=campaign.description,
+        refresh=feeds.FEED_REFRESH,
+        url=absolute_url_for("campaigns.show_campaign", slug=campaign.slug),
+    )
+    entries = (feeds.event_entry(event, campaign) for event in events)
+    return events_to_ical(entries, info, stamp=now)
+
+
+@bp.get("/me/<token>/calendar.ics")
+@private
+def member_calendar(token: str):
+    membership = groups.membership_by_token(token)
+    if membership is None:
+        abort(404)
+    entry = feeds.member_entry(membership, token)
+    info = CalendarInfo(name=entry.summary, refresh=feeds.FEED_REFRESH)
+    return _ics(events_to_ical([entry], info, stamp=_now()), "my-group.ics")
+
+
+# --- QR codes ----------------------------------------------------------------------------
+
+
+def _qr(url: str, image_format: str, *, public: bool = True) -> Response:
+    if image_format == "svg":
+        response = Response(qr_svg(url), mimetype="image/svg+xml")
+    elif image_format == "png":
+        response = Response(qr_png(url), mimetype="image/png")
+    else:
+        abort(404)
+    if public:
+        response.cache_control.public = True
+    else:
+        response.cache_control.private = True
+    response.cache_control.max_age = QR_MAX_AGE
+    response.cache_control.immutable = True
+    return response
+
+
+@bp.get("/e/<ref>/qr.<image_format>")
+def event_qr(ref: str, image_format: str):
+    event = _public_event_or_404(ref)
+    return _qr(absolute_url_for("events.show_event", ref=event.ref), image_format)
+
+
+@bp.get("/j/<code>/qr.<image_format>")
+def group_qr(code: str, image_format: str):
+    group = groups.group_by_code(code)
+    if group is None or not group.event.is_public:
+        abort(404)
+    # The code as asked, not the group's current one: a merged group's old code still
+    # leads to /j/<old code>, which redirects, so the picture never changes for this URL.
+    url = absolute_url_for("groups.join_by_code", code=groups.normalise_code(code))
+    # Private: a shared cache has no business keeping a way into a group.
+    return _qr(url, image_format, public=False)
+
+
+@bp.get("/c/<slug>/qr.<image_format>")
+def campaign_qr(slug: str, image_format: str):
+    if db.session.scalar(db.select(Campaign.id).where(Campaign.slug == slug)) is None:
+        abort(404)
+    return _qr(absolute_url_for("exports.campaign_calendar", slug=slug), image_format)
+
+
+# --- poster ------------------------------------------------------------------------------
+
+
+@bp.get("/e/<ref>/poster.pdf")
+def event_poster(ref: str):
+    event = _public_event_or_404(ref)
+    response = Response(event_poster_pdf(poster_text(event), FONT_DIR), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="poster-{event.ref}.pdf"'
+    response.cache_control.no_cache = True
+    return response
+
+
+def poster_text(event: Event) -> PosterText:
+    when = format_event_span(event.starts_at, event.ends_at, event.zone)
+    title = event.title
+    if event.status.value == "cancelled":
+        title = _("CANCELLED — do not go: %(title)s", title=event.title)
+    return PosterText(
+        campaign=event.campaign.name,
+        title=title,
+        when=when,
+        where=feeds.event_location(event),
+        headline=_("Never go alone — join a group of at least %(min)d", min=event.min_group_size),
+        scan=_("Scan to join a group"),
+        join_url=absolute_url_for("groups.join_event", ref=event.ref),
+        code_instructions=_(
+            "Have a group code from a friend? Open %(url)s and type it.",
+            url=absolute_url_for("groups.find_code"),
+        ),
+        footer=feeds.first_line(event.campaign.pledge),
+    )
