@@ -26,8 +26,6 @@ FEED_REFRESH = timedelta(hours=6)
 FEED_FORMAT = "1"
 #: UIDs must never change (calendars match on them), so they name no host.
 UID_DOMAIN = "campaign"
-#: Group calendars count their SEQUENCE in seconds from here: it only ever grows.
-SEQUENCE_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def event_uid(event: Event) -> str:
@@ -130,7 +128,7 @@ def member_entry(membership: Membership, token: str, *, private: bool = True) ->
     changed = max(event.updated_at, group.changed_at)
     return CalendarEntry(
         uid=f"member-{membership.token_hash[:24]}@{UID_DOMAIN}",
-        sequence=int((changed - SEQUENCE_EPOCH).total_seconds()),
+        sequence=event.revision + group.revision,
         summary=f"{event.title} · {group_name}",
         starts_at=starts_at,
         ends_at=event.ends_at,

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from werkzeug.http import is_resource_modified
 
@@ -27,8 +27,10 @@ ICS_MIMETYPE = "text/calendar"
 QR_MAX_AGE = 365 * 24 * 3600
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 
-#: Built campaign feeds, by ETag (see ``feeds.FeedCache``).
-feed_cache = feeds.FeedCache()
+
+def feed_cache() -> feeds.FeedCache:
+    """This app's built campaign feeds, by ETag (one cache per app, so per worker)."""
+    return current_app.extensions.setdefault("campaign_feed_cache", feeds.FeedCache())
 
 
 def _ics(body: bytes, filename: str, *, disposition: str = "attachment") -> Response:
@@ -119,10 +121,10 @@ def campaign_calendar(slug: str):
         response = Response(status=304)
         response.headers.update({k: v for k, v in headers.items() if k != "Last-Modified"})
         return response
-    body = feed_cache.get(version.etag)
+    body = feed_cache().get(version.etag)
     if body is None:
         body = _build_campaign_feed(version.campaign_id, filters, now)
-        feed_cache.put(version.etag, body)
+        feed_cache().put(version.etag, body)
     response = _ics(body, f"{slug}.ics", disposition="inline")
     response.headers["ETag"] = headers["ETag"]
     response.last_modified = version.last_modified

@@ -166,7 +166,13 @@ def _live_groups(event: Event) -> list[Group]:
 
 def _record(group: Group, kind: GroupActivityKind, name: str = "") -> None:
     db.session.add(GroupActivity(group_id=group.id, kind=kind, display_name=name))
+    _changed(group)
+
+
+def _changed(group: Group) -> None:
+    """Members' calendars must update: a new SEQUENCE (groups are locked when changed)."""
     group.changed_at = utcnow()
+    group.revision = (group.revision or 0) + 1
 
 
 # --- joining -------------------------------------------------------------------------------
@@ -307,7 +313,7 @@ def rename_group(leader: Membership, name: str) -> None:
     if len(name) > MAX_NAME_LENGTH:
         raise SignUpError("group_name_too_long")
     leader.group.name = name
-    leader.group.changed_at = utcnow()
+    _changed(leader.group)
     db.session.flush()
 
 
@@ -326,7 +332,7 @@ def set_meeting(leader: Membership, point: str, at: datetime | None) -> None:
             raise SignUpError("meeting_too_early")
     leader.group.meeting_point = point
     leader.group.meeting_at = at
-    leader.group.changed_at = utcnow()
+    _changed(leader.group)
     db.session.flush()
 
 
@@ -390,6 +396,8 @@ def _merge(event: Event, source: Group, target: Group) -> Group:
             member.is_leader = False
         has_leader = has_leader or member.is_leader
     source.merged_into_id = target.id
+    # Moved members' calendar SEQUENCE must not go backwards: above both groups' revisions.
+    target.revision = max(source.revision, target.revision)
     db.session.flush()
     _record(target, GroupActivityKind.MERGED)
     _record(source, GroupActivityKind.MERGED)

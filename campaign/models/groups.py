@@ -99,6 +99,8 @@ class Group(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Last change members would want in their calendars: who is in it, name, meeting.
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Counts those changes; with the event's revision, the members' calendar SEQUENCE.
+    revision: Mapped[int] = mapped_column(default=0)
     #: Set when the group was merged into another; its join code then leads there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_group.id"))
 

@@ -40,10 +40,14 @@ def upgrade():
                 server_default=sa.text("CURRENT_TIMESTAMP"),
             )
         )
+        batch_op.add_column(
+            sa.Column("revision", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade():
     with op.batch_alter_table("volunteer_group", schema=None) as batch_op:
+        batch_op.drop_column("revision")
         batch_op.drop_column("changed_at")
 
     with op.batch_alter_table("campaign", schema=None) as batch_op:

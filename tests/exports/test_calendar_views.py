@@ -1,0 +1,353 @@
+"""Calendar files over HTTP: one event, the campaign feed, a volunteer's own feed."""
+
+from datetime import UTC, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from icalendar import Calendar
+
+from campaign.events.service import cancel_event, update_event
+from campaign.extensions import db
+from campaign.groups import service
+from campaign.models import EventStatus, VenueType, utcnow
+from tests.conftest import event_details
+from tests.groups.conftest import volunteer
+
+
+def calendar_of(response) -> Calendar:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    return Calendar.from_ical(response.data)
+
+
+def vevents(response) -> dict:
+    return {str(e["UID"]): e for e in calendar_of(response).walk("VEVENT")}
+
+
+def only_vevent(response):
+    (event,) = vevents(response).values()
+    return event
+
+
+# --- one event -----------------------------------------------------------------------------
+
+
+def test_event_file_field_by_field(client, make_event):
+    event = make_event(
+        title="I AM HAZARA; at the hall, London",
+        timezone="Europe/London",
+        latitude=51.5,
+        longitude=-0.1276,
+        description="Bring water.\nStand together.",
+    )
+    response = client.get(f"/e/{event.ref}/calendar.ics")
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{event.ref}.ics"'
+    vevent = only_vevent(response)
+    assert str(vevent["UID"]) == f"event-{event.ref}@campaign"
+    assert vevent.decoded("SEQUENCE") == event.revision
+    assert vevent.decoded("DTSTAMP") <= utcnow().astimezone(UTC) + timedelta(seconds=1)
+    assert vevent["DTSTART"].params["TZID"] == "Europe/London"
+    assert vevent.decoded("DTSTART") == event.starts_at
+    assert vevent.decoded("DTEND") == event.ends_at
+    assert str(vevent["SUMMARY"]) == "I AM HAZARA; at the hall, London"
+    assert str(vevent["LOCATION"]) == "Town Hall, 1 Main Street, London, United Kingdom"
+    assert (vevent["GEO"].latitude, vevent["GEO"].longitude) == (51.5, -0.1276)
+    assert str(vevent["URL"]) == f"http://localhost/e/{event.ref}"
+    description = str(vevent["DESCRIPTION"])
+    assert description.startswith("Bring water.\nStand together.")
+    assert "The pledge: Stay calm. Never go alone." in description
+    assert f"http://localhost/e/{event.ref}/join" in description
+    assert str(vevent["STATUS"]) == "CONFIRMED"
+    assert sorted(a.decoded("TRIGGER") for a in vevent.walk("VALARM")) == [
+        timedelta(days=-1),
+        timedelta(hours=-2),
+    ]
+    timezones = calendar_of(response).walk("VTIMEZONE")
+    assert [str(tz["TZID"]) for tz in timezones] == ["Europe/London"]
+
+
+def test_same_uid_and_sequence_twice_and_an_edit_bumps_the_sequence(client, make_event):
+    event = make_event()
+    first = only_vevent(client.get(f"/e/{event.ref}/calendar.ics"))
+    again = only_vevent(client.get(f"/e/{event.ref}/calendar.ics"))
+    assert (str(first["UID"]), first.decoded("SEQUENCE")) == (
+        str(again["UID"]),
+        again.decoded("SEQUENCE"),
+    )
+    update_event(event, event.organiser, event_details(title="Moved to the square"))
+    db.session.commit()
+    edited = only_vevent(client.get(f"/e/{event.ref}/calendar.ics"))
+    assert str(edited["UID"]) == str(first["UID"])
+    assert edited.decoded("SEQUENCE") == first.decoded("SEQUENCE") + 1
+    assert str(edited["SUMMARY"]) == "Moved to the square"
+
+
+def test_a_cancelled_event_says_so(client, make_event):
+    event = make_event(status=EventStatus.CANCELLED)
+    vevent = only_vevent(client.get(f"/e/{event.ref}/calendar.ics"))
+    assert str(vevent["STATUS"]) == "CANCELLED"
+    assert str(vevent["DESCRIPTION"]).startswith("This event is cancelled. Do not go.")
+
+
+def test_persian_urdu_and_no_coordinates_make_a_valid_file(client, make_event):
+    event = make_event(
+        title="من هزاره هستم — میں ہزارہ ہوں",
+        venue_name="پارلمان",
+        city="کویته",
+        country="PK",
+        timezone="Asia/Karachi",
+    )
+    vevent = only_vevent(client.get(f"/e/{event.ref}/calendar.ics"))
+    assert str(vevent["SUMMARY"]) == "من هزاره هستم — میں ہزارہ ہوں"
+    assert str(vevent["LOCATION"]).startswith("پارلمان, 1 Main Street, کویته")
+    assert "GEO" not in vevent
+
+
+@pytest.mark.parametrize("status", [EventStatus.DRAFT, EventStatus.PENDING])
+def test_unpublished_events_have_no_calendar(client, make_event, status):
+    event = make_event(status=status)
+    assert client.get(f"/e/{event.ref}/calendar.ics").status_code == 404
+    assert client.get("/e/nosuchevent/calendar.ics").status_code == 404
+
+
+# --- the campaign feed ---------------------------------------------------------------------
+
+
+def _shift(event, days):
+    """Move an event in time (as if created long ago) and commit."""
+    event.starts_at += timedelta(days=days)
+    event.ends_at += timedelta(days=days)
+    event.signup_deadline = None
+    db.session.commit()
+
+
+def test_campaign_feed_holds_public_events_from_30_days_ago(client, make_campaign, make_event):
+    campaign = make_campaign(name="I AM HAZARA", description="Small groups, one message.")
+    upcoming = make_event(campaign=campaign)
+    recent = make_event(campaign=campaign)
+    _shift(recent, -35)  # ended 25 days ago
+    old = make_event(campaign=campaign)
+    _shift(old, -45)  # ended 35 days ago
+    cancelled = make_event(campaign=campaign, status=EventStatus.CANCELLED)
+    draft = make_event(campaign=campaign, status=EventStatus.DRAFT)
+    pending = make_event(campaign=campaign, status=EventStatus.PENDING)
+    elsewhere = make_event()
+
+    response = client.get(f"/c/{campaign.slug}/calendar.ics")
+    calendar = calendar_of(response)
+    assert str(calendar["X-WR-CALNAME"]) == "I AM HAZARA"
+    assert str(calendar["NAME"]) == "I AM HAZARA"
+    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(hours=6)
+    found = vevents(response)
+    uid = "event-{}@campaign".format
+    assert set(found) == {uid(upcoming.ref), uid(recent.ref), uid(cancelled.ref)}
+    assert str(found[uid(cancelled.ref)]["STATUS"]) == "CANCELLED"
+    for absent in (old, draft, pending, elsewhere):
+        assert uid(absent.ref) not in found
+
+
+def test_campaign_feed_filters(client, make_campaign, make_event):
+    campaign = make_campaign()
+    london = make_event(campaign=campaign, city="London", country="GB")
+    quetta = make_event(
+        campaign=campaign,
+        city="Quetta",
+        country="PK",
+        timezone="Asia/Karachi",
+        venue_type=VenueType.MOSQUE,
+    )
+    base = f"/c/{campaign.slug}/calendar.ics"
+
+    def refs(query):
+        return {uid.split("@")[0][6:] for uid in vevents(client.get(base + query))}
+
+    assert refs("?country=pk") == {quetta.ref}
+    assert refs("?city=london") == {london.ref}
+    assert refs("?venue_type=mosque") == {quetta.ref}
+    assert refs("?country=GB&venue_type=mosque") == set()
+    assert refs("?city=100%") == set()  # a LIKE wildcard is only a character
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("?country=Britain", "country"),
+        ("?venue_type=pub", "venue_type"),
+        ("?city=" + "x" * 101, "city"),
+    ],
+)
+def test_bad_feed_filters_get_a_clear_400(client, make_campaign, query, name):
+    campaign = make_campaign()
+    response = client.get(f"/c/{campaign.slug}/calendar.ics{query}")
+    assert response.status_code == 400
+    assert f"not valid: {name}" in response.get_data(as_text=True)
+
+
+def test_unknown_campaign_feed_is_404(client):
+    assert client.get("/c/no-such-campaign/calendar.ics").status_code == 404
+
+
+def test_conditional_get_and_a_change_moves_the_etag(client, make_campaign, make_event):
+    campaign = make_campaign()
+    event = make_event(campaign=campaign)
+    url = f"/c/{campaign.slug}/calendar.ics"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert first.headers["Last-Modified"]
+    assert first.headers["Cache-Control"] == "no-cache"
+
+    not_modified = client.get(url, headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304
+    assert not_modified.data == b""
+    assert not_modified.headers["ETag"] == etag
+    since = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+
+    # An unrelated campaign's change leaves this feed alone.
+    make_event()
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+
+    update_event(event, event.organiser, event_details(title="New title"))
+    db.session.commit()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert "New title" in changed.get_data(as_text=True)
+
+    etag = changed.headers["ETag"]
+    cancel_event(event, event.organiser)
+    db.session.commit()
+    cancelled = client.get(url, headers={"If-None-Match": etag})
+    assert cancelled.status_code == 200
+    assert str(only_vevent(cancelled)["STATUS"]) == "CANCELLED"
+
+
+def test_a_new_event_in_the_campaign_moves_the_etag(client, make_campaign, make_event):
+    campaign = make_campaign()
+    make_event(campaign=campaign)
+    url = f"/c/{campaign.slug}/calendar.ics"
+    etag = client.get(url).headers["ETag"]
+    added = make_event(campaign=campaign)
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert f"event-{added.ref}@campaign" in vevents(response)
+
+
+def test_the_feed_is_built_once_and_served_from_cache(client, make_campaign, make_event):
+    campaign = make_campaign()
+    make_event(campaign=campaign)
+    url = f"/c/{campaign.slug}/calendar.ics"
+    from tests.conftest import count_queries
+
+    first = client.get(url)
+    with count_queries() as statements:
+        second = client.get(url)
+    assert second.data == first.data
+    assert len(statements) == 1  # the campaign's feed revision, nothing else
+
+
+# --- a volunteer's own feed ----------------------------------------------------------------
+
+
+def test_personal_feed_is_tentative_until_the_third_member_joins(client, make_event):
+    event = make_event(min_group_size=3, max_group_size=5, timezone="Europe/Berlin")
+    first = service.start_group(event, volunteer())
+    db.session.commit()
+    group = first.membership.group
+    url = f"/me/{first.token}/calendar.ics"
+
+    response = client.get(url)
+    assert response.headers["Cache-Control"] == "no-store"
+    forming = only_vevent(response)
+    assert str(forming["STATUS"]) == "TENTATIVE"
+    assert "Do not go alone" in str(forming["DESCRIPTION"])
+    assert str(forming["SUMMARY"]) == f"{event.title} · Group {group.display_code}"
+
+    service.join_group(group, volunteer())
+    db.session.commit()
+    assert str(only_vevent(client.get(url))["STATUS"]) == "TENTATIVE"
+
+    service.join_group(group, volunteer())
+    db.session.commit()
+    ready = only_vevent(client.get(url))
+    assert str(ready["STATUS"]) == "CONFIRMED"
+    assert str(ready["UID"]) == str(forming["UID"])
+    assert ready.decoded("SEQUENCE") > forming.decoded("SEQUENCE")
+
+
+def test_personal_feed_has_the_meeting_point_and_time(client, make_event):
+    event = make_event(timezone="Europe/Berlin")
+    leader = service.start_group(event, volunteer())
+    db.session.commit()
+    before = only_vevent(client.get(f"/me/{leader.token}/calendar.ics"))
+    service.rename_group(leader.membership, "Kreuzberg friends")
+    meet = event.starts_at - timedelta(minutes=30)
+    service.set_meeting(leader.membership, "Under the clock, Alexanderplatz", meet)
+    db.session.commit()
+    vevent = only_vevent(client.get(f"/me/{leader.token}/calendar.ics"))
+    assert str(vevent["SUMMARY"]) == f"{event.title} · Kreuzberg friends"
+    assert vevent.decoded("DTSTART") == meet
+    assert vevent["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert vevent.decoded("DTEND") == event.ends_at
+    assert str(vevent["LOCATION"]).startswith("Under the clock, Alexanderplatz — Town Hall")
+    assert "Meet: Under the clock, Alexanderplatz" in str(vevent["DESCRIPTION"])
+    assert vevent.decoded("SEQUENCE") > before.decoded("SEQUENCE")
+
+
+def test_personal_feed_of_a_cancelled_event(client, make_event):
+    event = make_event()
+    joined = service.start_group(event, volunteer())
+    db.session.commit()
+    cancel_event(event, event.organiser)
+    db.session.commit()
+    assert str(only_vevent(client.get(f"/me/{joined.token}/calendar.ics"))["STATUS"]) == (
+        "CANCELLED"
+    )
+
+
+def test_unknown_token_has_no_feed(client):
+    assert client.get("/me/not-a-token/calendar.ics").status_code == 404
+
+
+# --- buttons ---------------------------------------------------------------------------------
+
+
+def test_event_page_has_calendar_buttons_with_encoded_parameters(client, make_event):
+    event = make_event(title="Stand & speak: Quetta", timezone="Asia/Karachi")
+    page = client.get(f"/e/{event.ref}").get_data(as_text=True)
+    assert f'href="/e/{event.ref}/calendar.ics"' in page
+    assert f'href="webcal://localhost/c/{event.campaign.slug}/calendar.ics"' in page
+    google = _link(page, "https://calendar.google.com/")
+    query = parse_qs(urlsplit(google).query)
+    assert query["action"] == ["TEMPLATE"]
+    assert query["text"] == ["Stand & speak: Quetta"]
+    start, end = event.starts_at, event.ends_at
+    assert query["dates"] == [f"{start:%Y%m%dT%H%M%S}Z/{end:%Y%m%dT%H%M%S}Z"]
+    assert query["ctz"] == ["Asia/Karachi"]
+    assert query["location"] == ["Town Hall, 1 Main Street, London, United Kingdom"]
+    assert f"http://localhost/e/{event.ref}" in query["details"][0]
+    outlook = parse_qs(urlsplit(_link(page, "https://outlook.live.com/")).query)
+    assert outlook["subject"] == ["Stand & speak: Quetta"]
+    assert outlook["startdt"] == [f"{start:%Y-%m-%dT%H:%M:%S}Z"]
+    assert outlook["enddt"] == [f"{end:%Y-%m-%dT%H:%M:%S}Z"]
+    assert outlook["rru"] == ["addevent"]
+
+
+def test_member_page_buttons_never_hand_the_secret_link_to_google(client, make_event):
+    event = make_event()
+    joined = service.start_group(event, volunteer())
+    db.session.commit()
+    page = client.get(f"/me/{joined.token}").get_data(as_text=True)
+    assert f'href="/me/{joined.token}/calendar.ics"' in page
+    assert f'href="webcal://localhost/me/{joined.token}/calendar.ics"' in page
+    for prefix in ("https://calendar.google.com/", "https://outlook.live.com/"):
+        link = _link(page, prefix)
+        assert joined.token not in link
+        assert joined.token not in str(parse_qs(urlsplit(link).query))
+
+
+def _link(page: str, prefix: str) -> str:
+    from html import unescape
+
+    start = page.index(f'href="{prefix}') + len('href="')
+    return unescape(page[start : page.index('"', start)])
