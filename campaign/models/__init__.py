@@ -18,6 +18,7 @@ from campaign.models.groups import (
     Membership,
     group_state,
 )
+from campaign.models.slogans import Slogan, SloganKind, SloganStatus
 from campaign.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -34,6 +35,9 @@ __all__ = [
     "GroupState",
     "Membership",
     "Organiser",
+    "Slogan",
+    "SloganKind",
+    "SloganStatus",
     "UTCDateTime",
     "VenueType",
     "campaign_admin",

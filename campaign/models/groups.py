@@ -22,6 +22,10 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+def new_sign_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
 def format_join_code(code: str) -> str:
     """ABCD-EFGH: easier to read out and type."""
     return f"{code[:4]}-{code[4:]}"
@@ -101,6 +105,11 @@ class Group(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Counts those changes; with the event's revision, the members' calendar SEQUENCE.
     revision: Mapped[int] = mapped_column(default=0)
+    #: Picks this group's sign slogans; the leader draws a new one for a new set.
+    sign_seed: Mapped[int] = mapped_column(default=new_sign_seed)
+    #: Language of the signs ("" = the campaign's first) and an optional second line's.
+    sign_language: Mapped[str] = mapped_column(String(16), default="")
+    sign_second_language: Mapped[str] = mapped_column(String(16), default="")
     #: Set when the group was merged into another; its join code then leads there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_group.id"))
 

@@ -1,0 +1,223 @@
+"""Printable signs: sign texts in, PDF bytes (or an SVG preview) out. No Flask here.
+
+Black on white, thick margins, one sign per page, the text at the largest size that fits
+with breaks only between words. Text is shaped with HarfBuzz, so Persian and Urdu join
+and run right to left; each script gets a font that reads well from across a street.
+"""
+
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import Align
+
+#: Paper sizes in millimetres, portrait.
+PAPERS = {"a4": (210.0, 297.0), "a3": (297.0, 420.0), "letter": (215.9, 279.4)}
+ORIENTATIONS = ("landscape", "portrait")
+PT = 25.4 / 72  # millimetres per point
+
+#: Font family, file stem and line height (a multiple of the size) for each script.
+LATIN = ("NotoSans", "NotoSans-Bold", 1.2)
+NASKH = ("NotoNaskhArabic", "NotoNaskhArabic-Bold", 1.6)
+NASTALIQ = ("NotoNastaliqUrdu", "NotoNastaliqUrdu-Bold", 2.3)
+#: Languages written in Arabic script; Urdu gets Nastaliq, the way it is read.
+ARABIC_SCRIPT = {"ar", "fa", "prs", "ps", "ckb", "sd", "ug", "haz"}
+RTL = ARABIC_SCRIPT | {"ur", "he", "yi"}
+
+
+@dataclass(frozen=True)
+class SignPage:
+    text: str
+    language: str
+    second_text: str = ""
+    second_language: str = ""
+    #: Small print at the foot, e.g. "I AM HAZARA · 2 of 3", so a group lines up in order.
+    footer: str = ""
+
+
+def font_for(language: str) -> tuple[str, str, float]:
+    primary = language.split("-")[0].lower()
+    if primary == "ur":
+        return NASTALIQ
+    if primary in ARABIC_SCRIPT:
+        return NASKH
+    return LATIN
+
+
+def is_rtl(language: str) -> bool:
+    return language.split("-")[0].lower() in RTL
+
+
+def page_size(paper: str, orientation: str) -> tuple[float, float]:
+    width, height = PAPERS[paper]
+    return (
+        (max(width, height), min(width, height)) if orientation == "landscape" else (width, height)
+    )
+
+
+# --- layout --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One text block placed on the page: its lines at one size, centred in a box."""
+
+    lines: tuple[str, ...]
+    family: str
+    size: float  # points
+    line_height: float  # millimetres
+    top: float  # millimetres from the page top to the first line's box
+    language: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: float
+    height: float
+    blocks: tuple[Block, ...]
+    footer: Block | None
+
+
+def _new_pdf(font_dir: Path) -> FPDF:
+    pdf = FPDF(unit="mm")
+    for family, stem, _ in (LATIN, NASKH, NASTALIQ):
+        pdf.add_font(family, "", font_dir / f"{stem}.ttf")
+    pdf.set_fallback_fonts([NASKH[0]], exact_match=False)
+    pdf.set_text_shaping(True)
+    pdf.set_auto_page_break(False)
+    return pdf
+
+
+def _wrap(pdf: FPDF, text: str, width: float) -> list[str] | None:
+    """Lines of ``text`` in ``width``, or None if a single word is too wide for it."""
+    if any(pdf.get_string_width(word) > width for word in text.split()):
+        return None
+    return pdf.multi_cell(width, text=text, dry_run=True, output="LINES", padding=0)
+
+
+def _fit(pdf: FPDF, text: str, language: str, width: float, height: float, top: float) -> Block:
+    """The largest size (to half a point) at which ``text`` fits the box without breaking
+    inside a word."""
+    family, _, leading = font_for(language)
+    low, high = 6.0, 600.0
+    best: tuple[float, list[str]] | None = None
+    while high - low > 0.5:
+        size = (low + high) / 2
+        pdf.set_font(family, "", size)
+        lines = _wrap(pdf, text, width)
+        if lines is not None and len(lines) * size * PT * leading <= height:
+            best, low = (size, lines), size
+        else:
+            high = size
+    if best is None:  # absurdly long text: the smallest size, wrapped anyhow
+        pdf.set_font(family, "", low)
+        best = (low, pdf.multi_cell(width, text=text, dry_run=True, output="LINES"))
+    size, lines = best
+    line_height = size * PT * leading
+    used = len(lines) * line_height
+    return Block(tuple(lines), family, size, line_height, top + (height - used) / 2, language)
+
+
+def layout_sign(
+    page: SignPage, width: float, height: float, font_dir: Path, pdf: FPDF | None = None
+) -> Layout:
+    """Where each line goes, measured with the fonts the PDF embeds (``pdf`` if given)."""
+    if pdf is None:
+        pdf = _new_pdf(font_dir)
+        pdf.add_page(format=(width, height))
+    margin = min(width, height) * 0.08
+    footer_height = 8.0 if page.footer else 0.0
+    inner_width = width - 2 * margin
+    inner_height = height - 2 * margin - footer_height
+    blocks = []
+    if page.second_text:
+        gap = inner_height * 0.06
+        first_height = (inner_height - gap) * 0.62
+        blocks.append(_fit(pdf, page.text, page.language, inner_width, first_height, margin))
+        blocks.append(
+            _fit(
+                pdf,
+                page.second_text,
+                page.second_language,
+                inner_width,
+                inner_height - gap - first_height,
+                margin + first_height + gap,
+            )
+        )
+    else:
+        blocks.append(_fit(pdf, page.text, page.language, inner_width, inner_height, margin))
+    footer = None
+    if page.footer:
+        pdf.set_font(LATIN[0], "", 9)
+        footer = Block((page.footer,), LATIN[0], 9, 5.0, height - margin / 2 - 5.0, "")
+    return Layout(width, height, tuple(blocks), footer)
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+
+def signs_pdf(
+    pages: list[SignPage],
+    font_dir: Path,
+    *,
+    paper: str = "a4",
+    orientation: str = "landscape",
+    title: str = "Signs",
+) -> bytes:
+    """One sign per page."""
+    width, height = page_size(paper, orientation)
+    pdf = _new_pdf(font_dir)
+    pdf.set_title(title)
+    pdf.set_creator("campaign")
+    pdf.set_text_color(0, 0, 0)
+    for page in pages:
+        pdf.add_page(format=(width, height))
+        layout = layout_sign(page, width, height, font_dir, pdf)
+        for block in (*layout.blocks, layout.footer):
+            if block is None:
+                continue
+            pdf.set_font(block.family, "", block.size)
+            pdf.set_xy(0, block.top)
+            for line in block.lines:
+                pdf.cell(width, block.line_height, line, align=Align.C)
+                pdf.set_xy(0, pdf.get_y() + block.line_height)
+    return bytes(pdf.output())
+
+
+# --- SVG preview ---------------------------------------------------------------------------
+
+#: CSS font stacks for the preview; the page declares these families with @font-face.
+CSS_FAMILIES = {
+    LATIN[0]: "'Noto Sans Sign', sans-serif",
+    NASKH[0]: "'Noto Naskh Arabic Sign', 'Noto Sans Sign', serif",
+    NASTALIQ[0]: "'Noto Nastaliq Urdu Sign', 'Noto Naskh Arabic Sign', serif",
+}
+
+
+def sign_svg(layout: Layout, label: str) -> str:
+    """A small picture of the sign, laid out like the PDF, for inline use in a page."""
+    parts = [
+        f'<svg class="sign-preview" viewBox="0 0 {layout.width:.1f} {layout.height:.1f}" '
+        f'role="img" aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">',
+        f'<rect width="{layout.width:.1f}" height="{layout.height:.1f}" fill="#fff" '
+        'stroke="#000" stroke-width="0.8"/>',
+    ]
+    for block in (*layout.blocks, layout.footer):
+        if block is None:
+            continue
+        direction = ' direction="rtl"' if is_rtl(block.language) else ""
+        for n, line in enumerate(block.lines):
+            baseline = block.top + block.line_height * (n + 0.72)
+            parts.append(
+                f'<text x="{layout.width / 2:.1f}" y="{baseline:.1f}" text-anchor="middle"'
+                f'{direction} font-family="{CSS_FAMILIES[block.family]}" '
+                f'font-weight="700" font-size="{block.size * PT:.2f}" fill="#000"'
+                f"{_lang(block.language)}>{escape(line)}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _lang(language: str) -> str:
+    return f' lang="{escape(language)}"' if language else ""
