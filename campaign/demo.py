@@ -17,7 +17,8 @@ from campaign.events.service import (
 )
 from campaign.extensions import db
 from campaign.groups.service import Volunteer, join_group, start_group
-from campaign.models import Campaign, VenueType, utcnow
+from campaign.models import Campaign, SloganKind, VenueType, utcnow
+from campaign.slogans.service import SloganDetails, add_slogan
 
 SLUG = "i-am-hazara"
 ADMIN_EMAIL = "admin@i-am-hazara.example"
@@ -293,6 +294,7 @@ def load_demo(today: date | None = None) -> DemoResult:
             languages=["en", "fa", "ur"],
         ),
     )
+    _add_demo_slogans(campaign, admin)
     today = today or utcnow().date()
     events = []
     for (
@@ -340,6 +342,63 @@ def load_demo(today: date | None = None) -> DemoResult:
     result.events = len(events)
     result.volunteers = _add_demo_groups(events)
     return result
+
+
+#: The campaign's own words (from the text it grew from), with Persian (Dari) and Urdu
+#: translations paired by theme. The translations want a native speaker's review before a
+#: real day of action.
+DEMO_SLOGANS = [
+    ("i-am-hazara", "identity", "I AM HAZARA", "من هزاره هستم", "میں ہزارہ ہوں"),
+    (
+        "city-stands",
+        "identity",
+        "{city} STANDS WITH THE HAZARAS",
+        "{city} در کنار هزاره‌ها ایستاده است",
+        "{city} ہزارہ کے ساتھ کھڑا ہے",
+    ),
+    (
+        "kill-me",
+        "question",
+        "WHY DO YOU WANT TO KILL ME?",
+        "چرا می‌خواهید مرا بکشید؟",
+        "آپ مجھے کیوں مارنا چاہتے ہیں؟",
+    ),
+    (
+        "kill-us",
+        "question",
+        "WHY DO YOU WANT TO KILL US?",
+        "چرا می‌خواهید ما را بکشید؟",
+        "آپ ہمیں کیوں مارنا چاہتے ہیں؟",
+    ),
+    (
+        "wiping-us-off",
+        "question",
+        "WHY ARE YOU WIPING US OFF THE FACE OF THIS EARTH?",
+        "چرا ما را از روی زمین محو می‌کنید؟",
+        "آپ ہمیں اس زمین سے کیوں مٹا رہے ہیں؟",
+    ),
+    (
+        "our-children",
+        "question",
+        "WHY ARE YOU KILLING EVEN OUR LITTLE CHILDREN?",
+        "چرا حتی کودکان کوچک ما را می‌کشید؟",
+        "آپ ہمارے چھوٹے بچوں کو بھی کیوں مار رہے ہیں؟",
+    ),
+    ("answer-please", "call", "ANSWER PLEASE", "لطفاً جواب دهید", "براہ کرم جواب دیں"),
+    (
+        "tell-the-world",
+        "call",
+        "PLEASE TELL THE WORLD WHY WE CANNOT LIVE",
+        "لطفاً به جهان بگویید چرا ما نمی‌توانیم زندگی کنیم",
+        "براہ کرم دنیا کو بتائیں کہ ہم کیوں زندہ نہیں رہ سکتے",
+    ),
+]
+
+
+def _add_demo_slogans(campaign, admin) -> None:
+    for theme, kind, english, persian, urdu in DEMO_SLOGANS:
+        for language, text in (("en", english), ("fa", persian), ("ur", urdu)):
+            add_slogan(campaign, admin, SloganDetails(text, language, SloganKind(kind), theme))
 
 
 def _add_demo_groups(events) -> int:

@@ -5,7 +5,9 @@ with breaks only between words. Text is shaped with HarfBuzz, so Persian and Urd
 and run right to left; each script gets a font that reads well from across a street.
 """
 
+import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
@@ -43,6 +45,11 @@ def font_for(language: str) -> tuple[str, str, float]:
     if primary in ARABIC_SCRIPT:
         return NASKH
     return LATIN
+
+
+def script_name(language: str) -> str:
+    """ "latin", "naskh" or "nastaliq": which of the vendored fonts suits the language."""
+    return {LATIN: "latin", NASKH: "naskh", NASTALIQ: "nastaliq"}[font_for(language)]
 
 
 def is_rtl(language: str) -> bool:
@@ -89,6 +96,19 @@ def _new_pdf(font_dir: Path) -> FPDF:
     return pdf
 
 
+_local = threading.local()
+
+
+def _measuring_pdf(font_dir: Path) -> FPDF:
+    """A document kept per thread only to measure text: loading the fonts is the slow part."""
+    pdf = getattr(_local, "pdf", None)
+    if pdf is None or _local.font_dir != font_dir:
+        pdf = _new_pdf(font_dir)
+        pdf.add_page()
+        _local.pdf, _local.font_dir = pdf, font_dir
+    return pdf
+
+
 def _wrap(pdf: FPDF, text: str, width: float) -> list[str] | None:
     """Lines of ``text`` in ``width``, or None if a single word is too wide for it."""
     if any(pdf.get_string_width(word) > width for word in text.split()):
@@ -119,13 +139,11 @@ def _fit(pdf: FPDF, text: str, language: str, width: float, height: float, top: 
     return Block(tuple(lines), family, size, line_height, top + (height - used) / 2, language)
 
 
-def layout_sign(
-    page: SignPage, width: float, height: float, font_dir: Path, pdf: FPDF | None = None
-) -> Layout:
-    """Where each line goes, measured with the fonts the PDF embeds (``pdf`` if given)."""
-    if pdf is None:
-        pdf = _new_pdf(font_dir)
-        pdf.add_page(format=(width, height))
+@lru_cache(maxsize=2048)
+def layout_sign(page: SignPage, width: float, height: float, font_dir: Path) -> Layout:
+    """Where each line goes, measured with the fonts the PDF embeds. Cached: fitting takes
+    a few dozen shaped measurements, and the same signs are shown again and again."""
+    pdf = _measuring_pdf(font_dir)
     margin = min(width, height) * 0.08
     footer_height = 8.0 if page.footer else 0.0
     inner_width = width - 2 * margin
@@ -173,7 +191,7 @@ def signs_pdf(
     pdf.set_text_color(0, 0, 0)
     for page in pages:
         pdf.add_page(format=(width, height))
-        layout = layout_sign(page, width, height, font_dir, pdf)
+        layout = layout_sign(page, width, height, font_dir)
         for block in (*layout.blocks, layout.footer):
             if block is None:
                 continue

@@ -1,0 +1,331 @@
+"""Slogan bank (campaign admins), suggestions and signs (volunteers), every sign of an
+event (organisers)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from campaign.campaigns.queries import campaign_by_slug
+from campaign.events.queries import event_by_ref
+from campaign.extensions import db
+from campaign.forms import EmptyForm
+from campaign.groups import service as groups
+from campaign.groups.queries import board_groups
+from campaign.http import private
+from campaign.models import Campaign, Membership, Slogan, SloganKind, SloganStatus
+from campaign.slogans import render, service
+from campaign.slogans.forms import (
+    SLOGAN_ERROR_MESSAGES,
+    SignSetForm,
+    SloganForm,
+    SuggestForm,
+)
+from campaign.slogans.generate import Sign
+
+bp = Blueprint("slogans", __name__)
+
+FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
+#: Previews are laid out on A4 landscape, the size most people print.
+PREVIEW_SIZE = render.page_size("a4", "landscape")
+
+
+# --- helpers shared by the pages -----------------------------------------------------------
+
+
+def _sign_page(sign: Sign, campaign_name: str, total: int) -> render.SignPage:
+    return render.SignPage(
+        text=sign.text,
+        language=sign.language,
+        second_text=sign.second_text,
+        second_language=sign.second_language,
+        footer=_(
+            "%(campaign)s · sign %(n)d of %(total)d",
+            campaign=campaign_name,
+            n=sign.number,
+            total=total,
+        ),
+    )
+
+
+def sign_preview(sign: Sign, campaign_name: str, total: int) -> Markup:
+    page = _sign_page(sign, campaign_name, total)
+    layout = render.layout_sign(page, *PREVIEW_SIZE, FONT_DIR)
+    label = _("Sign %(n)d: %(text)s", n=sign.number, text=sign.text)
+    return Markup(render.sign_svg(layout, label))  # noqa: S704  (escaped in sign_svg)
+
+
+@dataclass
+class SignsPanel:
+    own: Sign
+    own_preview: Markup
+    total: int
+    #: For the leader: (sign, holder's display name or None, preview).
+    group_set: list[tuple[Sign, str | None, Markup]]
+    languages: list[str]
+    suggest_form: SuggestForm
+    set_form: SignSetForm | None
+
+
+@bp.app_context_processor
+def sign_helpers() -> dict:
+    return {"signs_panel": signs_panel}
+
+
+def signs_panel(membership: Membership) -> SignsPanel:
+    group = membership.group
+    campaign = group.event.campaign
+    bank = service.bank_for(campaign)
+    signs = service.group_signs(group, bank)
+    members = list(group.members)
+    position = next((i for i, m in enumerate(members) if m.id == membership.id), 0)
+    own = signs[min(position, len(signs) - 1)]
+    name = campaign.name
+    group_set = []
+    if membership.is_leader:
+        for i, sign in enumerate(signs):
+            holder = members[i].display_name if i < len(members) else None
+            group_set.append((sign, holder, sign_preview(sign, name, len(signs))))
+    languages = service.sign_languages(campaign, bank)
+    set_form = None
+    if membership.is_leader:
+        set_form = SignSetForm(
+            languages,
+            language=group.sign_language or languages[0],
+            second_language=group.sign_second_language,
+        )
+    return SignsPanel(
+        own=own,
+        own_preview=sign_preview(own, name, len(signs)),
+        total=len(signs),
+        group_set=group_set,
+        languages=languages,
+        suggest_form=SuggestForm(campaign.language_list, kind=SloganKind.QUESTION.value),
+        set_form=set_form,
+    )
+
+
+def _paper() -> tuple[str, str] | None:
+    paper = request.args.get("paper", "a4")
+    orientation = request.args.get("orientation", "landscape")
+    if paper not in render.PAPERS or orientation not in render.ORIENTATIONS:
+        return None
+    return paper, orientation
+
+
+def _pdf(signs: list[Sign], campaign_name: str, filename: str, title: str) -> Response:
+    chosen = _paper()
+    if chosen is None:
+        message = _("Choose a paper size (A4, A3 or Letter) and landscape or portrait.")
+        return Response(message + "\n", status=400, mimetype="text/plain")
+    paper, orientation = chosen
+    total = max((s.number for s in signs), default=0)
+    pages = [_sign_page(s, campaign_name, total) for s in signs]
+    body = render.signs_pdf(pages, FONT_DIR, paper=paper, orientation=orientation, title=title)
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _membership_or_404(token: str) -> Membership:
+    membership = groups.membership_by_token(token)
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def _back_to(token: str):
+    return redirect(url_for("groups.member", token=token) + "#signs-title")
+
+
+# --- volunteers ----------------------------------------------------------------------------
+
+
+@bp.get("/me/<token>/sign")
+@private
+def sign_screen(token: str):
+    """The member's sign, full screen, to hold up a phone or tablet."""
+    sign = service.member_sign(_membership_or_404(token))
+    return render_template(
+        "slogans/screen.html", sign=sign, token=token, rtl=render.is_rtl, script=render.script_name
+    )
+
+
+@bp.get("/me/<token>/sign.pdf")
+@private
+def own_sign_pdf(token: str):
+    membership = _membership_or_404(token)
+    campaign = membership.group.event.campaign
+    own = service.member_sign(membership)
+    return _pdf([own], campaign.name, f"sign-{own.number}.pdf", own.text)
+
+
+@bp.get("/me/<token>/signs.pdf")
+@private
+def group_signs_pdf(token: str):
+    membership = _membership_or_404(token)
+    if not membership.is_leader:
+        abort(403)
+    group = membership.group
+    campaign = group.event.campaign
+    signs = service.group_signs(group)
+    return _pdf(
+        signs, campaign.name, "group-signs.pdf", _("Signs for %(group)s", group=group.display_code)
+    )
+
+
+@bp.post("/me/<token>/signs/new-set")
+@private
+def new_set(token: str):
+    membership = _membership_or_404(token)
+    campaign = membership.group.event.campaign
+    form = SignSetForm(service.sign_languages(campaign, service.bank_for(campaign)))
+    if not form.validate_on_submit():
+        flash(_("Choose the languages from the list."), "error")
+        return _back_to(token)
+    try:
+        service.new_sign_set(membership, form.language.data, form.second_language.data or "")
+    except service.SloganError as error:
+        db.session.rollback()
+        flash(SLOGAN_ERROR_MESSAGES[error.code], "error")
+        return _back_to(token)
+    db.session.commit()
+    flash(_("Your group has a new set of signs."), "success")
+    return _back_to(token)
+
+
+@bp.post("/me/<token>/slogans/suggest")
+@private
+def suggest(token: str):
+    membership = _membership_or_404(token)
+    campaign = membership.group.event.campaign
+    form = SuggestForm(campaign.language_list)
+    if not form.validate_on_submit():
+        flash(_("Write your slogan (at most 200 characters) and choose its language."), "error")
+        return _back_to(token)
+    try:
+        service.suggest_slogan(membership, form.details())
+    except service.SloganError as error:
+        db.session.rollback()
+        flash(SLOGAN_ERROR_MESSAGES[error.code], "error")
+        return _back_to(token)
+    db.session.commit()
+    flash(_("Thank you. The campaign's admins will read your suggestion."), "success")
+    return _back_to(token)
+
+
+# --- organisers ----------------------------------------------------------------------------
+
+
+@bp.get("/organise/events/<ref>/signs.pdf")
+@login_required
+@private
+def event_signs_pdf(ref: str):
+    event = event_by_ref(ref)
+    if event is None or not event.can_be_edited_by(current_user):
+        abort(404)
+    bank = service.bank_for(event.campaign)
+    signs = []
+    for group in board_groups(event):
+        if group.member_count:
+            signs.extend(service.group_signs(group, bank))
+    if not signs:
+        flash(_("No group has members yet: there are no signs to print."), "error")
+        return redirect(url_for("board.board", ref=event.ref))
+    return _pdf(signs, event.campaign.name, f"signs-{event.ref}.pdf", event.title)
+
+
+# --- the bank (campaign admins) ------------------------------------------------------------
+
+
+def _campaign_for_admin(slug: str) -> Campaign:
+    campaign = campaign_by_slug(slug)
+    if campaign is None or not campaign.is_admin(current_user):
+        abort(404)
+    return campaign
+
+
+def _slogan_of(campaign: Campaign, slogan_id: int) -> Slogan:
+    slogan = db.session.get(Slogan, slogan_id)
+    if slogan is None or slogan.campaign_id != campaign.id:
+        abort(404)
+    return slogan
+
+
+@bp.route("/organise/campaigns/<slug>/slogans", methods=["GET", "POST"])
+@login_required
+def bank(slug: str):
+    campaign = _campaign_for_admin(slug)
+    form = SloganForm(language=campaign.language_list[0], kind=SloganKind.IDENTITY.value)
+    general_errors = []
+    if form.validate_on_submit():
+        try:
+            service.add_slogan(campaign, current_user, form.details())
+        except service.SloganError as error:
+            db.session.rollback()
+            general_errors = form.show_problems([(error.field, error.code)])
+        else:
+            db.session.commit()
+            flash(_("Slogan added."), "success")
+            return redirect(url_for(".bank", slug=slug))
+    return render_template(
+        "slogans/bank.html",
+        campaign=campaign,
+        form=form,
+        general_errors=general_errors,
+        slogans=service.slogans_by_status(campaign),
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/organise/campaigns/<slug>/slogans/<int:slogan_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, slogan_id: int):
+    campaign = _campaign_for_admin(slug)
+    slogan = _slogan_of(campaign, slogan_id)
+    form = SloganForm(obj=slogan) if request.method == "GET" else SloganForm()
+    if request.method == "GET":
+        form.kind.data = slogan.kind.value
+    general_errors = []
+    if form.validate_on_submit():
+        try:
+            service.update_slogan(slogan, current_user, form.details())
+        except service.SloganError as error:
+            db.session.rollback()
+            general_errors = form.show_problems([(error.field, error.code)])
+        else:
+            db.session.commit()
+            flash(_("Slogan saved."), "success")
+            return redirect(url_for(".bank", slug=slug))
+    return render_template(
+        "slogans/edit.html",
+        campaign=campaign,
+        slogan=slogan,
+        form=form,
+        general_errors=general_errors,
+    )
+
+
+REVIEW_ACTIONS = {
+    "approve": SloganStatus.APPROVED,
+    "retire": SloganStatus.RETIRED,
+    "restore": SloganStatus.APPROVED,
+}
+
+
+@bp.post("/organise/campaigns/<slug>/slogans/<int:slogan_id>/<action>")
+@login_required
+def review(slug: str, slogan_id: int, action: str):
+    campaign = _campaign_for_admin(slug)
+    slogan = _slogan_of(campaign, slogan_id)
+    if action not in REVIEW_ACTIONS:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.review_slogan(slogan, current_user, REVIEW_ACTIONS[action])
+    db.session.commit()
+    flash(_("Slogan updated."), "success")
+    return redirect(url_for(".bank", slug=slug))
