@@ -1,6 +1,14 @@
 """Which language a page is shown in, and which way it reads."""
 
-from flask import Blueprint, Flask, current_app, make_response, redirect, request
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    has_request_context,
+    make_response,
+    redirect,
+    request,
+)
 from flask_babel import get_locale
 
 from campaign.navigation import local_path
@@ -11,6 +19,9 @@ LANGUAGE_COOKIE = "lang"
 
 
 def select_locale() -> str:
+    """The visitor's language; English outside a request (the CLI, services under test)."""
+    if not has_request_context():
+        return "en"
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
