@@ -116,14 +116,17 @@ def _paper() -> tuple[str, str] | None:
     return paper, orientation
 
 
-def _pdf(signs: list[Sign], campaign_name: str, filename: str, title: str) -> Response:
+def _set_pages(signs: list[Sign], campaign_name: str) -> list[render.SignPage]:
+    """A group's set as pages, each saying its place: "sign 2 of 3"."""
+    return [_sign_page(sign, campaign_name, len(signs)) for sign in signs]
+
+
+def _pdf(pages: list[render.SignPage], filename: str, title: str) -> Response:
     chosen = _paper()
     if chosen is None:
         message = _("Choose a paper size (A4, A3 or Letter) and landscape or portrait.")
         return Response(message + "\n", status=400, mimetype="text/plain")
     paper, orientation = chosen
-    total = max((s.number for s in signs), default=0)
-    pages = [_sign_page(s, campaign_name, total) for s in signs]
     body = render.signs_pdf(pages, FONT_DIR, paper=paper, orientation=orientation, title=title)
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -159,8 +162,10 @@ def sign_screen(token: str):
 def own_sign_pdf(token: str):
     membership = _membership_or_404(token)
     campaign = membership.group.event.campaign
+    signs = service.group_signs(membership.group)
     own = service.member_sign(membership)
-    return _pdf([own], campaign.name, f"sign-{own.number}.pdf", own.text)
+    page = _sign_page(own, campaign.name, len(signs))
+    return _pdf([page], f"sign-{own.number}.pdf", own.text)
 
 
 @bp.get("/me/<token>/signs.pdf")
@@ -172,9 +177,8 @@ def group_signs_pdf(token: str):
     group = membership.group
     campaign = group.event.campaign
     signs = service.group_signs(group)
-    return _pdf(
-        signs, campaign.name, "group-signs.pdf", _("Signs for %(group)s", group=group.display_code)
-    )
+    title = _("Signs for %(group)s", group=group.display_code)
+    return _pdf(_set_pages(signs, campaign.name), "group-signs.pdf", title)
 
 
 @bp.post("/me/<token>/signs/new-set")
@@ -228,14 +232,14 @@ def event_signs_pdf(ref: str):
     if event is None or not event.can_be_edited_by(current_user):
         abort(404)
     bank = service.bank_for(event.campaign)
-    signs = []
+    pages = []
     for group in board_groups(event):
         if group.member_count:
-            signs.extend(service.group_signs(group, bank))
-    if not signs:
+            pages.extend(_set_pages(service.group_signs(group, bank), event.campaign.name))
+    if not pages:
         flash(_("No group has members yet: there are no signs to print."), "error")
         return redirect(url_for("board.board", ref=event.ref))
-    return _pdf(signs, event.campaign.name, f"signs-{event.ref}.pdf", event.title)
+    return _pdf(pages, f"signs-{event.ref}.pdf", event.title)
 
 
 # --- the bank (campaign admins) ------------------------------------------------------------
