@@ -1,6 +1,6 @@
 """Error pages: a clear message, never a stack trace; a failed request writes nothing."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -22,7 +22,21 @@ def _page(code: int, message):
     return render_template("errors.html", code=code, message=message), code
 
 
+def _has_control_characters(text: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_control_characters():
+        """A NUL byte in a path or query reaches no database (PostgreSQL refuses it)."""
+        if _has_control_characters(request.path) or any(
+            _has_control_characters(key) or _has_control_characters(value)
+            for key, value in request.args.items(multi=True)
+        ):
+            return _page(400, MESSAGES[400])
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return _page(400, _l("This form has expired or was sent from elsewhere. Please try again."))

@@ -5,12 +5,13 @@ so, and the .ics download is offered first.
 """
 
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import quote_plus, urlencode, urlsplit, urlunsplit
 
 from campaign.exports.ical import CalendarEntry
 
-#: Web calendars cut long texts, some at about 2,000 characters of URL.
-MAX_DETAILS = 1000
+#: Web calendars and browsers cut long URLs (about 2,000 bytes is safe): the details get
+#: this many bytes once percent-encoded (a Persian letter takes 6).
+MAX_ENCODED_DETAILS = 1000
 
 
 def _utc(moment: datetime, fmt: str) -> str:
@@ -18,10 +19,13 @@ def _utc(moment: datetime, fmt: str) -> str:
 
 
 def _details(entry: CalendarEntry) -> str:
+    tail = f"\n\n{entry.url}" if entry.url and entry.url not in entry.description else ""
     text = entry.description
-    if len(text) > MAX_DETAILS:
-        text = text[: MAX_DETAILS - 1].rstrip() + "…"
-    return f"{text}\n\n{entry.url}" if entry.url and entry.url not in text else text
+    while text and len(quote_plus(text + tail)) > MAX_ENCODED_DETAILS:
+        text = text[: len(text) * 9 // 10].rstrip()  # always shorter: the loop ends
+    if text != entry.description and text:
+        text += "…"
+    return text + tail
 
 
 def google_calendar_url(entry: CalendarEntry) -> str:

@@ -88,8 +88,9 @@ def event_entry(event: Event, campaign: Campaign) -> CalendarEntry:
 def member_entry(membership: Membership, token: str, *, private: bool = True) -> CalendarEntry:
     """A volunteer's own entry: their group, where it meets, and whether it is safe to go.
 
-    ``private=False`` leaves out the link to the member page (its secret token), for the
-    copies handed to Google or Microsoft.
+    The member page's link (its secret token) is never written into calendar data: phones
+    sync calendars to iCloud, Google and Exchange. ``private=False`` also leaves out the
+    meeting point, for the copies handed to Google or Microsoft.
     """
     group = membership.group
     event = group.event
@@ -114,16 +115,14 @@ def member_entry(membership: Membership, token: str, *, private: bool = True) ->
         )
     else:
         lines.append(_("Your group is ready: %(count)d people.", count=group.member_count))
-    if group.meeting_point:
+    if group.meeting_point and private:
         lines.append(_("Meet: %(place)s", place=group.meeting_point))
-    page = absolute_url_for("groups.member", token=token)
-    if private:
-        lines.append(_("Your page: %(url)s", url=page))
+    lines.append(_("Your group page is the link you kept when you joined."))
     starts_at = event.starts_at
     if group.meeting_at is not None and group.meeting_at < event.ends_at:
         starts_at = group.meeting_at
     location = event_location(event)
-    if group.meeting_point:
+    if group.meeting_point and private:
         location = f"{group.meeting_point} — {location}"
     changed = max(event.updated_at, group.changed_at)
     return CalendarEntry(
@@ -136,7 +135,7 @@ def member_entry(membership: Membership, token: str, *, private: bool = True) ->
         status=status,
         location=location,
         geo=_geo(event),
-        url=page if private else absolute_url_for("events.show_event", ref=event.ref),
+        url=absolute_url_for("events.show_event", ref=event.ref),
         description="\n\n".join(lines),
         last_modified=changed,
     )
@@ -174,7 +173,7 @@ class FeedFilters:
 
     def key(self) -> str:
         venue = self.venue_type.value if self.venue_type else ""
-        return f"{self.country}|{self.city.casefold()}|{venue}"
+        return f"{self.country}|{self.city}|{venue}"
 
 
 def feed_window_start(now: datetime) -> datetime:
@@ -234,11 +233,13 @@ def feed_events(campaign: Campaign, filters: FeedFilters, now: datetime) -> list
 
 class FeedCache:
     """Built feeds by ETag, least recently used out first. Per process: each worker checks
-    the campaign's feed revision in the database on every request, so none serves stale."""
+    the campaign's feed revision in the database on every request, so none serves stale.
+    Bounded in bytes, so odd filters cannot grow a worker's memory."""
 
-    def __init__(self, max_entries: int = 64):
-        self.max_entries = max_entries
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
+        self.max_bytes = max_bytes
         self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
 
     def get(self, etag: str) -> bytes | None:
@@ -249,12 +250,18 @@ class FeedCache:
             return body
 
     def put(self, etag: str, body: bytes) -> None:
+        if len(body) > self.max_bytes:
+            return
         with self._lock:
+            old = self._entries.pop(etag, None)
+            self._size -= len(old) if old is not None else 0
             self._entries[etag] = body
-            self._entries.move_to_end(etag)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self._size -= len(evicted)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._size = 0

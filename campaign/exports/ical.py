@@ -83,6 +83,8 @@ def events_to_ical(
             calendar.add_component(_vtimezone(tzid, *years[tzid]))
     for event in events:
         calendar.add_component(event)
+    if not events:  # RFC 5545 wants at least one component, even in an empty feed
+        calendar.add_component(_vtimezone("UTC", stamp.year, stamp.year))
     return calendar.to_ical()
 
 

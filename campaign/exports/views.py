@@ -115,9 +115,9 @@ def campaign_calendar(slug: str):
         "Vary": "Accept-Language, Cookie",
     }
     # Answered from one primary-key read: calendar apps poll often and mostly get this.
-    if not is_resource_modified(
-        request.environ, etag=version.etag, last_modified=version.last_modified
-    ):
+    # Only the ETag decides: Last-Modified has one-second steps and each worker's clock, so
+    # a change in the same second as a fetch would be missed by If-Modified-Since.
+    if request.if_none_match and not is_resource_modified(request.environ, etag=version.etag):
         response = Response(status=304)
         response.headers.update({k: v for k, v in headers.items() if k != "Last-Modified"})
         return response
@@ -167,7 +167,9 @@ def _qr(url: str, image_format: str, *, public: bool = True) -> Response:
         response = Response(qr_png(url), mimetype="image/png")
     else:
         abort(404)
-    if public:
+    # Shared caches may keep a code only when its URL does not come from the request's
+    # Host header, which anyone can forge (a poisoned cache would hand out a trap link).
+    if public and current_app.config.get("SERVER_NAME"):
         response.cache_control.public = True
     else:
         response.cache_control.private = True

@@ -151,14 +151,16 @@ class Event(db.Model):
 def _touch_campaign_feeds(session: Session, _context, _instances) -> None:
     """Any change to a campaign or one of its events moves the campaign's feed revision.
 
-    Done here rather than in each service so that no change can forget it: a stale
-    feed would keep a cancelled event in people's calendars.
+    Done here rather than in each service so that no ORM change can forget it: a stale
+    feed would keep a cancelled event in people's calendars. (Bulk ``update()`` statements
+    bypass the ORM: don't use them on events.)
     """
     campaigns: dict[int, Campaign] = {}
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Event) and (obj in session.new or session.is_modified(obj)):
+        changed = obj in session.new or obj in session.deleted or session.is_modified(obj)
+        if isinstance(obj, Event) and changed:
             campaign = obj.campaign or session.get(Campaign, obj.campaign_id)
-        elif isinstance(obj, Campaign) and obj not in session.new and session.is_modified(obj):
+        elif isinstance(obj, Campaign) and obj not in session.new and changed:
             campaign = obj
         else:
             continue

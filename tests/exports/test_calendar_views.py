@@ -200,8 +200,10 @@ def test_conditional_get_and_a_change_moves_the_etag(client, make_campaign, make
     assert not_modified.status_code == 304
     assert not_modified.data == b""
     assert not_modified.headers["ETag"] == etag
+    # Only the ETag decides (Last-Modified has one-second steps): If-Modified-Since alone
+    # gets the whole feed, never a stale 304.
     since = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
-    assert since.status_code == 304
+    assert since.status_code == 200
 
     # An unrelated campaign's change leaves this feed alone.
     make_event()
@@ -292,6 +294,10 @@ def test_personal_feed_has_the_meeting_point_and_time(client, make_event):
     assert str(vevent["LOCATION"]).startswith("Under the clock, Alexanderplatz — Town Hall")
     assert "Meet: Under the clock, Alexanderplatz" in str(vevent["DESCRIPTION"])
     assert vevent.decoded("SEQUENCE") > before.decoded("SEQUENCE")
+    # The secret member link never goes into calendar data (calendars sync to clouds).
+    body = client.get(f"/me/{leader.token}/calendar.ics").data
+    assert leader.token.encode() not in body
+    assert str(vevent["URL"]) == f"http://localhost/e/{event.ref}"
 
 
 def test_personal_feed_of_a_cancelled_event(client, make_event):
@@ -336,6 +342,7 @@ def test_event_page_has_calendar_buttons_with_encoded_parameters(client, make_ev
 def test_member_page_buttons_never_hand_the_secret_link_to_google(client, make_event):
     event = make_event()
     joined = service.start_group(event, volunteer())
+    service.set_meeting(joined.membership, "Behind the red kiosk", None)
     db.session.commit()
     page = client.get(f"/me/{joined.token}").get_data(as_text=True)
     assert f'href="/me/{joined.token}/calendar.ics"' in page
@@ -344,6 +351,61 @@ def test_member_page_buttons_never_hand_the_secret_link_to_google(client, make_e
         link = _link(page, prefix)
         assert joined.token not in link
         assert joined.token not in str(parse_qs(urlsplit(link).query))
+        assert "red kiosk" not in str(parse_qs(urlsplit(link).query))  # members only
+
+
+def test_a_cancelled_event_offers_no_web_calendar_links(client, make_event):
+    event = make_event(status=EventStatus.CANCELLED)
+    page = client.get(f"/e/{event.ref}").get_data(as_text=True)
+    assert "calendar.google.com" not in page and "outlook.live.com" not in page
+    assert f'href="/e/{event.ref}/calendar.ics"' in page  # marks it cancelled in calendars
+
+
+def test_web_calendar_links_stay_short_with_persian_text(make_event, app):
+    from campaign.exports.calendar_links import google_calendar_url
+    from campaign.exports.feeds import event_entry
+
+    event = make_event(description="من هزاره هستم. " * 200)
+    with app.test_request_context():
+        url = google_calendar_url(event_entry(event, event.campaign))
+    assert len(url) < 2000
+    assert "%E2%80%A6" in url  # cut with an ellipsis
+
+
+def test_empty_feed_is_still_a_valid_calendar(client, make_campaign):
+    campaign = make_campaign()
+    calendar = calendar_of(client.get(f"/c/{campaign.slug}/calendar.ics"))
+    assert calendar.walk("VEVENT") == []
+    assert len(calendar.subcomponents) >= 1
+
+
+def test_deleting_an_event_moves_the_feed_etag(client, make_campaign, make_event):
+    campaign = make_campaign()
+    event = make_event(campaign=campaign)
+    url = f"/c/{campaign.slug}/calendar.ics"
+    etag = client.get(url).headers["ETag"]
+    db.session.delete(event)
+    db.session.commit()
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert vevents(response) == {}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/c/%00/calendar.ics",
+        "/c/x/calendar.ics?city=%00",
+        "/e/%00/calendar.ics",
+        "/e/%00/qr.png",
+        "/e/%00/poster.pdf",
+        "/e/%00",
+        "/j/%00/qr.svg",
+        "/me/%00/calendar.ics",
+    ],
+)
+def test_nul_bytes_get_a_400_never_a_500(client, url):
+    assert client.get(url).status_code == 400
 
 
 def _link(page: str, prefix: str) -> str:

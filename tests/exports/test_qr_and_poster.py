@@ -48,7 +48,8 @@ def test_event_campaign_and_group_codes_hold_absolute_urls(client, make_event, i
         assert _decoded(response) == [target], url
         assert response.cache_control.max_age == YEAR
         assert response.cache_control.immutable
-    assert client.get(f"/e/{event.ref}/qr.{image_format}").cache_control.public
+    # The URL comes from the Host header here: no shared cache may keep it.
+    assert client.get(f"/e/{event.ref}/qr.{image_format}").cache_control.private
     assert client.get(f"/j/{group.join_code}/qr.{image_format}").cache_control.private
 
 
@@ -57,6 +58,9 @@ def test_codes_use_the_configured_public_address(app, client, make_event):
     app.config.update(SERVER_NAME="hazara.example", PREFERRED_URL_SCHEME="https")
     response = client.get(f"/e/{event.ref}/qr.png", base_url="https://hazara.example")
     assert _decoded(response) == [f"https://hazara.example/e/{event.ref}"]
+    assert response.cache_control.public  # a fixed address: shared caches may keep it
+    forged = client.get(f"/e/{event.ref}/qr.png", base_url="https://evil.example")
+    assert _decoded(forged) == [f"https://hazara.example/e/{event.ref}"]
 
 
 def test_codes_follow_the_request_host_otherwise(client, make_event):
