@@ -27,6 +27,10 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        #: Map pictures for the campaign page. Loaded only when a visitor asks for the map
+        #: (each tile request shows the tile server the visitor's address). "" turns it off.
+        "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "MAP_ATTRIBUTION": "© OpenStreetMap contributors",
         #: How often an open member page asks whether its group's state changed.
         "MEMBER_PAGE_POLL_SECONDS": 20,
     }

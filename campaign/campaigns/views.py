@@ -1,11 +1,14 @@
+from dataclasses import replace
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from campaign.campaigns import queries, service
+from campaign.campaigns import queries, search, service
 from campaign.campaigns.forms import CampaignForm
-from campaign.events.queries import upcoming_public_events
 from campaign.extensions import db
+from campaign.models import VenueType
 
 bp = Blueprint("campaigns", __name__)
 
@@ -18,14 +21,63 @@ def index():
     return render_template("campaigns/index.html", campaigns=campaigns)
 
 
+#: What the page says about a search parameter it could not use.
+SEARCH_PROBLEMS = {
+    "too_long": _l("That search is too long: it was shortened."),
+    "unknown_country": _l("That country is not known: showing every country."),
+    "unknown_venue_type": _l("That kind of place is not known: showing every kind."),
+    "bad_date": _l("Dates look like 2026-12-05: that one was left out."),
+    "dates_reversed": _l("The end date is before the start date: it was left out."),
+    "bad_position": _l("Your position could not be read: showing events by date."),
+    "bad_page": _l("There is no such page: showing the first."),
+}
+
+
 @bp.get("/c/<slug>")
 def show_campaign(slug: str):
     campaign = queries.campaign_by_slug(slug)
     if campaign is None:
         abort(404)
+    params = search.parse_search(request.args)
+    result = search.search_events(campaign, params)
+    problems = [str(SEARCH_PROBLEMS[code]) for _, code in params.problems]
+    if params.page > result.pages:
+        problems.append(str(SEARCH_PROBLEMS["bad_page"]))
+        params = replace(params, page=1)
+        result = search.search_events(campaign, params)
     return render_template(
-        "campaigns/show.html", campaign=campaign, events=upcoming_public_events(campaign)
+        "campaigns/show.html",
+        campaign=campaign,
+        params=params,
+        result=result,
+        problems=problems,
+        by_country=search.events_by_country(campaign),
+        venue_types=list(VenueType),
+        page_url=lambda page: url_for(
+            ".show_campaign", slug=slug, **{**request.args.to_dict(), "page": page}
+        ),
     )
+
+
+@bp.get("/c/<slug>/map.json")
+def map_points(slug: str):
+    """The matching events with coordinates, for the map (same filters as the page)."""
+    campaign = queries.campaign_by_slug(slug)
+    if campaign is None:
+        abort(404)
+    params = search.parse_search(request.args)
+    return {
+        "events": [
+            {
+                "title": title,
+                "city": city,
+                "lat": latitude,
+                "lon": longitude,
+                "url": url_for("events.show_event", ref=ref),
+            }
+            for ref, title, city, latitude, longitude in search.map_points(campaign, params)
+        ]
+    }
 
 
 @bp.route("/organise/campaigns/new", methods=["GET", "POST"])

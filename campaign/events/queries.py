@@ -4,26 +4,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from campaign.extensions import db
-from campaign.models import Campaign, Event, EventStatus, Organiser, campaign_admin, utcnow
+from campaign.models import Event, EventStatus, Organiser, campaign_admin
 
 
 def event_by_ref(ref: str) -> Event | None:
     return db.session.scalar(select(Event).where(Event.ref == ref.lower()))
-
-
-def upcoming_public_events(campaign: Campaign) -> list[Event]:
-    """Published events of the campaign that have not ended, soonest first."""
-    return list(
-        db.session.scalars(
-            select(Event)
-            .where(
-                Event.campaign_id == campaign.id,
-                Event.status == EventStatus.PUBLISHED,
-                Event.ends_at > utcnow(),
-            )
-            .order_by(Event.starts_at, Event.id)
-        )
-    )
 
 
 def events_of(organiser: Organiser) -> list[Event]:

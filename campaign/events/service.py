@@ -115,7 +115,12 @@ def _stored_values(details: EventDetails, *, event: Event | None) -> dict:
     values = {
         f.name: getattr(details, f.name) for f in fields(details) if not f.name.startswith("local_")
     }
-    values.update(starts_at=starts_at, ends_at=ends_at, signup_deadline=deadline)
+    values.update(
+        starts_at=starts_at,
+        ends_at=ends_at,
+        signup_deadline=deadline,
+        local_date=details.local_start.date(),
+    )
     return values
 
 

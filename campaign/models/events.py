@@ -2,11 +2,11 @@
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, Text
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -77,6 +77,8 @@ class Event(db.Model):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         # The campaign page and feeds: published events of a campaign in date order.
         Index("ix_event_campaign_status_starts", "campaign_id", "status", "starts_at"),
+        # Search by date range: the day as people there call it.
+        Index("ix_event_campaign_local_date", "campaign_id", "local_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +98,8 @@ class Event(db.Model):
     #: IANA time zone name; times are entered and shown in it.
     timezone: Mapped[str] = mapped_column(String(64))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The start's date in the event's own zone, for searches by date.
+    local_date: Mapped[date] = mapped_column(Date)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: After this nobody can join; forming groups may be merged. None: the start.
     signup_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)

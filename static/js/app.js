@@ -60,9 +60,82 @@
     }, seconds * 1000);
   }
 
+  // "Near me": the browser's position goes to this site only, as two numbers in the URL.
+  function enableNearMe() {
+    var button = document.querySelector("[data-near-me]");
+    if (!button || !navigator.geolocation) return;
+    var form = button.form;
+    var hint = form.querySelector(".near-hint");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      hint.textContent = button.getAttribute("data-locating");
+      navigator.geolocation.getCurrentPosition(function (position) {
+        ["lat", "lon"].forEach(function (name) {
+          var input = form.querySelector("input[name=" + name + "]");
+          if (!input) {
+            input = document.createElement("input");
+            input.type = "hidden";
+            input.name = name;
+            form.appendChild(input);
+          }
+          var value = name === "lat" ? position.coords.latitude : position.coords.longitude;
+          input.value = value.toFixed(4); // about 10 m: enough to sort, no more
+        });
+        form.submit();
+      }, function () {
+        hint.textContent = button.getAttribute("data-failed");
+      }, { maximumAge: 600000, timeout: 15000 });
+    });
+  }
+
+  // Each event in its own zone, and in the viewer's when that differs.
+  function showViewerTimes() {
+    var viewerZone;
+    try {
+      viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) {
+      return;
+    }
+    var locale = document.documentElement.lang || undefined;
+    document.querySelectorAll("[data-viewer-time]").forEach(function (element) {
+      if (element.getAttribute("data-event-zone") === viewerZone) return;
+      var moment = new Date(element.getAttribute("data-viewer-time"));
+      if (isNaN(moment)) return;
+      var text = new Intl.DateTimeFormat(locale, {
+        weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+        timeZoneName: "short"
+      }).format(moment);
+      element.textContent = element.getAttribute("data-label") + " " + text;
+      element.hidden = false;
+    });
+  }
+
+  // Share: the phone's own share sheet where there is one, else copy the link.
+  function enableShare() {
+    document.querySelectorAll("button[data-share-url]").forEach(function (button) {
+      var url = button.getAttribute("data-share-url");
+      var title = button.getAttribute("data-share-title") || document.title;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        if (navigator.share) {
+          navigator.share({ title: title, url: url }).catch(function () {});
+        } else if (navigator.clipboard) {
+          navigator.clipboard.writeText(url).then(function () {
+            button.textContent = button.getAttribute("data-done");
+          });
+        } else {
+          window.prompt(button.getAttribute("data-prompt"), url);
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     defaultToBrowserZone();
     enableCopyButtons();
     followGroupState();
+    enableNearMe();
+    showViewerTimes();
+    enableShare();
   });
 })();
