@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app campaign
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-sqlite lint format migrate seed
+.PHONY: install run test test-sqlite lint format migrate seed translations compile-translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,12 +23,28 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo --if-empty
 
-run: seed
+run: seed compile-translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Translations: catalogs (.po) are in git, compiled ones (.mo) are built here, never committed.
+TRANSLATIONS := campaign/translations
+CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ -l $*
+
+compile-translations: $(CATALOGS:.po=.mo)
+
+# After changing user-facing text: extract every string, merge into the catalogs, then
+# translate what is new (empty msgstr) and commit the .po files.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
+		--project campaign -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
 # The whole suite. Database tests run on SQLite, and on PostgreSQL too when
 # TEST_DATABASE_URL names a server (.ci/run starts one). Exit code 5 (no tests) is not a failure.
-test: install
+test: install compile-translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 lint: install

@@ -12,9 +12,12 @@ import secrets
 import shutil
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event as sa_event
@@ -35,6 +38,23 @@ from campaign.extensions import db
 from campaign.models import EventStatus, VenueType, utcnow
 
 PASSWORD = "correct horse battery staple"
+
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "campaign" / "translations"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """Compile the Persian and Urdu catalogs when stale, as ``make test`` does, so a bare
+    ``pytest`` sees the same pages."""
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parts[-3])
+        with mo.open("wb") as target:
+            write_mo(target, catalog, use_fuzzy=True)
 
 
 def pytest_addoption(parser):

@@ -1,0 +1,65 @@
+"""axe-core (vendored from npm) in Chromium: no serious or critical WCAG violations on the
+main pages, in English and in Persian (right to left)."""
+
+from pathlib import Path
+
+import pytest
+
+from campaign.extensions import db
+from campaign.groups import service as groups
+from tests.browser.conftest import DESKTOP
+from tests.conftest import PASSWORD
+from tests.groups.conftest import volunteer
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def serious_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:5])
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def pages(make_event):
+    event = make_event(latitude=51.5, longitude=-0.12)
+    joined = groups.start_group(event, volunteer())
+    db.session.commit()
+    return {
+        "campaign": f"/c/{event.campaign.slug}",
+        "event": f"/e/{event.ref}",
+        "join": f"/e/{event.ref}/join",
+        "member": f"/me/{joined.token}",
+        "event form": "/organise/events/new",
+        "organiser": event.organiser.email,
+    }
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_main_pages_have_no_serious_violations(open_page, pages, language):
+    page = open_page(**PHONE)
+    page.goto(f"/language/{language}?next=/")
+    found = {}
+    for name in ("campaign", "event", "join", "member"):
+        page.goto(pages[name])
+        assert page.evaluate("document.documentElement.lang") == language
+        found[name] = serious_violations(page)
+    organiser = open_page(**DESKTOP)
+    organiser.goto(f"/language/{language}?next=/auth/login")
+    organiser.fill("input[name=email]", pages["organiser"])
+    organiser.fill("input[name=password]", PASSWORD)
+    organiser.locator("form.stack button[type=submit], form.stack input[type=submit]").first.click()
+    organiser.wait_for_url("**/organise")
+    organiser.goto(pages["event form"])
+    found["event form"] = serious_violations(organiser)
+    assert found == {name: [] for name in found}
