@@ -4,7 +4,9 @@ from datetime import UTC, datetime, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import Locale
 from babel.dates import format_datetime, format_time, get_timezone_name
+from babel.numbers import format_decimal
 from flask_babel import get_locale
 
 
@@ -50,14 +52,43 @@ def _locale():
     return get_locale() or "en"
 
 
+#: The zero of each numbering system in use (the other nine digits follow it in Unicode).
+ZEROS = {"latn": "0", "arab": "\u0660", "arabext": "\u06f0", "deva": "\u0966", "beng": "\u09e6"}
+
+
+@cache
+def _digits_and_comma(locale_name: str) -> tuple[dict[int, str], str]:
+    """The locale's own digits (Persian has its own) and comma (Arabic script has its own)."""
+    locale = Locale.parse(locale_name)
+    zero = ZEROS.get(locale.default_numbering_system, "0")
+    digits = {ord("0") + d: chr(ord(zero) + d) for d in range(10)}
+    comma = "، " if locale.character_order == "right-to-left" else ", "
+    return digits, comma
+
+
+def localise_digits(text: str) -> str:
+    digits, _ = _digits_and_comma(str(_locale()))
+    return text.translate(digits)
+
+
+def format_number(number) -> str:
+    """A number as the reader writes it: grouping and digits of their language."""
+    return localise_digits(format_decimal(number, locale=_locale(), numbering_system="default"))
+
+
 def format_event_datetime(moment: datetime, zone: tzinfo, fmt: str = "full") -> str:
-    """e.g. "Saturday, 12 December 2026 at 14:00:00 Greenwich Mean Time" style, localised."""
-    pattern = {"full": "EEEE d MMMM y, HH:mm", "short": "EEE d MMM y, HH:mm"}[fmt]
-    return format_datetime(moment, pattern, tzinfo=zone, locale=_locale())
+    """e.g. "Saturday 12 December 2026, 14:00", in the reader's language and digits."""
+    digits, comma = _digits_and_comma(str(_locale()))
+    pattern = {"full": "EEEE d MMMM y", "short": "EEE d MMM y"}[fmt]
+    day = format_datetime(moment, pattern, tzinfo=zone, locale=_locale())
+    return (day + comma + format_time(moment, "HH:mm", tzinfo=zone, locale=_locale())).translate(
+        digits
+    )
 
 
 def format_event_time(moment: datetime, zone: tzinfo) -> str:
-    return format_time(moment, "HH:mm", tzinfo=zone, locale=_locale())
+    digits, _ = _digits_and_comma(str(_locale()))
+    return format_time(moment, "HH:mm", tzinfo=zone, locale=_locale()).translate(digits)
 
 
 def zone_label(zone: ZoneInfo, moment: datetime) -> str:

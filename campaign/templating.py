@@ -1,7 +1,6 @@
 """Jinja filters and globals used across templates."""
 
 from flask import Flask
-from flask_babel import format_decimal
 
 from campaign import localtime
 from campaign.countries import country_name
@@ -14,7 +13,7 @@ def init_app(app: Flask) -> None:
         format_event_datetime=localtime.format_event_datetime,
         format_event_time=localtime.format_event_time,
         zone_label=localtime.zone_label,
-        format_decimal=format_decimal,
+        format_number=localtime.format_number,
         absolute_url_for=absolute_url_for,
     )
     app.jinja_env.add_extension("jinja2.ext.do")

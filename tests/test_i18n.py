@@ -29,3 +29,66 @@ def test_language_switcher_ignores_unknown_languages_and_foreign_next(client, ap
     response = client.get("/language/xx?next=//evil.example/")
     assert response.headers["Location"] == "/"
     assert "lang=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_pages_are_translated_into_persian_and_urdu(client, make_event):
+    event = make_event()
+    persian = client.get(f"/e/{event.ref}", headers={"Accept-Language": "fa"}).get_data(
+        as_text=True
+    )
+    assert "پیوستن به یک گروه" in persian or "به یک گروه بپیوندید" in persian or "گروه" in persian
+    assert "Join a group" not in persian
+    urdu = client.get(f"/e/{event.ref}", headers={"Accept-Language": "ur"}).get_data(as_text=True)
+    assert "گروپ" in urdu
+    assert "Join a group" not in urdu
+
+
+def test_a_validation_error_in_persian(client, make_event):
+    from tests.conftest import csrf_token
+
+    event = make_event()
+    client.get("/language/fa")
+    url = f"/e/{event.ref}/join"
+    response = client.post(
+        url, data={"csrf_token": csrf_token(client, url), "display_name": "Zahra", "contact": "x"}
+    )
+    page = response.get_data(as_text=True)
+    assert '<html lang="fa" dir="rtl">' in page
+    assert "You must accept the pledge" not in page
+    from flask_babel import force_locale, gettext
+
+    from campaign.groups.forms import SIGNUP_ERROR_MESSAGES
+
+    with force_locale("fa"):
+        expected = str(SIGNUP_ERROR_MESSAGES["pledge_required"])
+        assert expected != "You must accept the pledge to join a group."
+        assert expected in page
+        assert gettext("Join a group") != "Join a group"
+
+
+def test_dates_and_numbers_are_localised(client, make_event):
+    event = make_event(timezone="Asia/Kabul")
+    persian = client.get(f"/e/{event.ref}", headers={"Accept-Language": "fa"}).get_data(
+        as_text=True
+    )
+    month_fa = {
+        1: "ژانویه",
+        2: "فوریه",
+        3: "مارس",
+        4: "آوریل",
+        5: "مه",
+        6: "ژوئن",
+        7: "ژوئیه",
+        8: "اوت",
+        9: "سپتامبر",
+        10: "اکتبر",
+        11: "نوامبر",
+        12: "دسامبر",
+    }
+    local = event.starts_at.astimezone(event.zone)
+    assert month_fa[local.month] in persian
+    assert any(digit in persian for digit in "۰۱۲۳۴۵۶۷۸۹")  # Persian digits
+    english = client.get(f"/e/{event.ref}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert local.strftime("%B") in english

@@ -115,12 +115,7 @@ def _stored_values(details: EventDetails, *, event: Event | None) -> dict:
     values = {
         f.name: getattr(details, f.name) for f in fields(details) if not f.name.startswith("local_")
     }
-    values.update(
-        starts_at=starts_at,
-        ends_at=ends_at,
-        signup_deadline=deadline,
-        local_date=details.local_start.date(),
-    )
+    values.update(starts_at=starts_at, ends_at=ends_at, signup_deadline=deadline)
     return values
 
 

@@ -153,13 +153,17 @@ class Event(db.Model):
 
 @sa_event.listens_for(Session, "before_flush")
 def _touch_campaign_feeds(session: Session, _context, _instances) -> None:
-    """Any change to a campaign or one of its events moves the campaign's feed revision.
+    """Any change to a campaign or one of its events moves the campaign's feed revision;
+    an event's local date follows its start and zone.
 
     Done here rather than in each service so that no ORM change can forget it: a stale
     feed would keep a cancelled event in people's calendars. (Bulk ``update()`` statements
     bypass the ORM: don't use them on events.)
     """
     campaigns: dict[int, Campaign] = {}
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Event) and obj.starts_at is not None and obj.timezone:
+            obj.local_date = obj.local_start.date()  # kept in step with start and zone
     for obj in (*session.new, *session.dirty, *session.deleted):
         changed = obj in session.new or obj in session.deleted or session.is_modified(obj)
         if isinstance(obj, Event) and changed:

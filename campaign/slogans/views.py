@@ -66,6 +66,8 @@ class SignsPanel:
     #: For the leader: (sign, holder's display name or None, preview).
     group_set: list[tuple[Sign, str | None, Markup]]
     languages: list[str]
+    #: Right-to-left signs are read from the right: sign 1 stands rightmost as people look.
+    from_right: bool
     suggest_form: SuggestForm
     set_form: SignSetForm | None
 
@@ -103,6 +105,7 @@ def signs_panel(membership: Membership) -> SignsPanel:
         total=len(signs),
         group_set=group_set,
         languages=languages,
+        from_right=render.is_rtl(own.language),
         suggest_form=SuggestForm(campaign.language_list, kind=SloganKind.QUESTION.value),
         set_form=set_form,
     )

@@ -328,7 +328,8 @@ def test_campaign_page_runs_the_same_number_of_queries_for_3_or_300_events(
         assert client.get(f"/c/{small.slug}").status_code == 200
     with count_queries() as many:
         page = client.get(f"/c/{large.slug}").get_data(as_text=True)
-    assert page.count('class="card"') == 300
+    assert page.count('class="card"') == 20  # the first page of 300
+    assert "Page 1 of 15" in page
     assert len(few) == len(many)
 
 
