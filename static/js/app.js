@@ -96,7 +96,9 @@
     } catch (e) {
       return;
     }
-    var locale = document.documentElement.lang || undefined;
+    // The Gregorian calendar, like the event's own time beside it (Persian would default
+    // to the Solar Hijri calendar, and two calendars side by side confuse).
+    var locale = (document.documentElement.lang || "en") + "-u-ca-gregory";
     document.querySelectorAll("[data-viewer-time]").forEach(function (element) {
       if (element.getAttribute("data-event-zone") === viewerZone) return;
       var moment = new Date(element.getAttribute("data-viewer-time"));
