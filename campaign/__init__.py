@@ -34,8 +34,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from campaign import cli, errors, templating
+    from campaign import cli, errors, security, templating
 
+    security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     cli.register(app)

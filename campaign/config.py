@@ -25,6 +25,12 @@ def defaults(instance_path: str) -> dict:
         "LANGUAGES": {"en": "English", "fa": "فارسی", "ur": "اردو"},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        #: None: Secure when PREFERRED_URL_SCHEME is "https" (production behind HTTPS).
+        "SESSION_COOKIE_SECURE": None,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        #: How many proxies in front set X-Forwarded-For/-Proto/-Host (0: none trusted).
+        "PROXY_FIX_HOPS": 0,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         #: Map pictures for the campaign page. Loaded only when a visitor asks for the map
@@ -42,6 +48,11 @@ def from_environment() -> dict:
         config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if os.environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = database_url_from_env(os.environ["DATABASE_URL"])
+    for name in ("SERVER_NAME", "PREFERRED_URL_SCHEME", "RATELIMIT_STORAGE_URI"):
+        if os.environ.get(name):
+            config[name] = os.environ[name]
+    if os.environ.get("PROXY_FIX_HOPS"):
+        config["PROXY_FIX_HOPS"] = int(os.environ["PROXY_FIX_HOPS"])
     return config
 
 

@@ -65,13 +65,22 @@ def open_page(browser, live_server):
     closed after the test, before the server stops.
     """
     contexts = []
+    refused = []
 
     def open_(**options):
         context = browser.new_context(base_url=live_server, **options)
         context.set_default_timeout(10_000)
+        # Anything the Content-Security-Policy blocks is a bug in our pages: fail on it.
+        context.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         contexts.append(context)
         return context.new_page()
 
     yield open_
     for context in contexts:
         context.close()
+    assert refused == [], refused
