@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from campaign import config as app_config
-from campaign.extensions import babel, csrf, db, login_manager, migrate
+from campaign.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
         render_as_batch=True,
     )
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)

@@ -29,6 +29,16 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": None,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        #: Rate limits (Flask-Limiter). memory:// counts per process: with several gunicorn
+        #: workers or hosts, point this at Redis, e.g. redis://localhost:6379/0.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SIGN_IN": "10 per minute;40 per hour",
+        "RATELIMIT_REGISTER": "5 per hour",
+        "RATELIMIT_JOIN": "10 per minute;60 per hour",
+        "RATELIMIT_JOIN_CODES": "30 per minute;300 per hour",
+        "RATELIMIT_SUGGEST": "10 per hour",
         #: How many proxies in front set X-Forwarded-For/-Proto/-Host (0: none trusted).
         "PROXY_FIX_HOPS": 0,
         "WTF_CSRF_TIME_LIMIT": None,

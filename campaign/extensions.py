@@ -1,6 +1,8 @@
 """Flask extensions, created unbound here and bound to an app in ``create_app``."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,6 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+#: Rate limits by client address (behind a proxy, set PROXY_FIX_HOPS so it is the real one);
+#: storage from RATELIMIT_STORAGE_URI: memory:// for one process, redis://… for several.
+limiter = Limiter(get_remote_address)

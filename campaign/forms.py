@@ -1,6 +1,9 @@
 """Form pieces shared by several blueprints."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import ValidationError
 
 
 class EmptyForm(FlaskForm):
@@ -24,3 +27,16 @@ class ServiceProblemsForm(FlaskForm):
             else:
                 field.errors = [*field.errors, message]
         return general
+
+
+class HoneypotForm(FlaskForm):
+    """A public form with a field people never see and bots fill in: filled, it is refused.
+
+    Rendered by the ``honeypot`` macro in ``_forms.html``, off screen and out of the tab order.
+    """
+
+    website = StringField(_l("Leave this field empty"))
+
+    def validate_website(self, field):
+        if field.data:
+            raise ValidationError(_l("This form could not be sent. Please try again."))

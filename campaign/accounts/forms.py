@@ -4,6 +4,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from campaign.accounts.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from campaign.forms import HoneypotForm
 
 
 class LoginForm(FlaskForm):
@@ -12,7 +13,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(HoneypotForm):
     display_name = StringField(
         _l("Your name, as other organisers will see it"),
         validators=[DataRequired(), Length(max=80)],

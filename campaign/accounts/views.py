@@ -7,6 +7,7 @@ from campaign.accounts import service
 from campaign.accounts.forms import LoginForm, RegisterForm
 from campaign.extensions import db, login_manager
 from campaign.forms import EmptyForm
+from campaign.limits import limit
 from campaign.navigation import local_path
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth")
@@ -35,6 +36,7 @@ def _start_session(organiser) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limit("REGISTER", methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -54,6 +56,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit("SIGN_IN", methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -16,6 +16,7 @@ from campaign.exports.qr import qr_png, qr_svg
 from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.http import private
+from campaign.limits import shared
 from campaign.localtime import format_event_span
 from campaign.models import Campaign, Event
 from campaign.navigation import absolute_url_for
@@ -185,6 +186,7 @@ def event_qr(ref: str, image_format: str):
 
 
 @bp.get("/j/<code>/qr.<image_format>")
+@shared("JOIN_CODES")
 def group_qr(code: str, image_format: str):
     group = groups.group_by_code(code)
     if group is None or not group.event.is_public:

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from campaign.forms import HoneypotForm
 from campaign.groups.service import MAX_NAME_LENGTH, Volunteer
 
 #: SignUpError codes → messages for volunteers and organisers.
@@ -59,7 +60,7 @@ SIGNUP_ERROR_FIELDS = {
 }
 
 
-class VolunteerForm(FlaskForm):
+class VolunteerForm(HoneypotForm):
     display_name = StringField(
         _l("Your name"),
         description=_l("What your group calls you. A first name or a pseudonym is fine."),

@@ -26,6 +26,7 @@ from campaign.groups.forms import (
     VolunteerForm,
 )
 from campaign.http import private
+from campaign.limits import shared
 from campaign.localtime import local_to_utc, utc_to_local_naive
 from campaign.models import Membership
 
@@ -68,6 +69,7 @@ def _joined(joined: service.Joined):
 
 
 @bp.route("/e/<ref>/join", methods=["GET", "POST"])
+@shared("JOIN", methods=["POST"])
 @private
 def join_event(ref: str):
     event = event_by_ref(ref)
@@ -93,6 +95,7 @@ def join_event(ref: str):
 
 
 @bp.get("/j")
+@shared("JOIN_CODES")
 def find_code():
     """The "have a code?" box: /j?code=abcd-efgh → /j/ABCDEFGH."""
     typed = request.args.get("code", "")
@@ -103,6 +106,8 @@ def find_code():
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
+@shared("JOIN_CODES")
+@shared("JOIN", methods=["POST"])
 @private
 def join_by_code(code: str):
     group = service.group_by_code(code)

@@ -5,7 +5,7 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from campaign.forms import ServiceProblemsForm
+from campaign.forms import HoneypotForm, ServiceProblemsForm
 from campaign.models import SloganKind
 from campaign.slogans.generate import PLACEHOLDERS
 from campaign.slogans.service import SloganDetails
@@ -92,7 +92,7 @@ class SloganForm(ServiceProblemsForm):
         )
 
 
-class SuggestForm(ServiceProblemsForm):
+class SuggestForm(ServiceProblemsForm, HoneypotForm):
     """A volunteer's suggestion for the bank."""
 
     error_messages = SLOGAN_ERROR_MESSAGES

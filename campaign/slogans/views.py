@@ -16,6 +16,7 @@ from campaign.forms import EmptyForm
 from campaign.groups import service as groups
 from campaign.groups.queries import board_groups
 from campaign.http import private
+from campaign.limits import limit
 from campaign.models import Campaign, Membership, Slogan, SloganKind, SloganStatus
 from campaign.slogans import render, service
 from campaign.slogans.forms import (
@@ -205,6 +206,7 @@ def new_set(token: str):
 
 
 @bp.post("/me/<token>/slogans/suggest")
+@limit("SUGGEST")
 @private
 def suggest(token: str):
     membership = _membership_or_404(token)
