@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from campaign import config as app_config
+from campaign import crypto
 from campaign.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,6 +31,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     for key, filename in (("SECRET_KEY", "secret_key"), ("CONTACT_HASH_KEY", "contact_hash_key")):
         if not app.config.get(key):
             app.config[key] = app_config.load_or_create_secret_key(app.instance_path, filename)
+    if not app.config.get("CONTACT_ENCRYPTION_KEYS"):
+        app.config["CONTACT_ENCRYPTION_KEYS"] = [
+            app_config.load_or_create_secret_key(
+                app.instance_path, "contact_encryption_key", generate=crypto.new_key
+            )
+        ]
+    crypto.init_app(app)
 
     _init_extensions(app)
     _register_blueprints(app)

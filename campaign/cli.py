@@ -4,8 +4,9 @@ import sys
 
 import click
 from flask import Flask
-from sqlalchemy import exists, select
+from sqlalchemy import Integer, Text, column, exists, select, table
 
+from campaign import crypto
 from campaign.accounts.service import MIN_PASSWORD_LENGTH, AccountError, create_organiser
 from campaign.demo import load_demo
 from campaign.extensions import db
@@ -84,7 +85,23 @@ def consolidate_command(event_ref: str):
         )
 
 
+@click.command("rotate-contact-key")
+def rotate_contact_key_command():
+    """Re-encrypt every stored contact with the first of CONTACT_ENCRYPTION_KEYS."""
+    membership = table("membership", column("id", Integer), column("contact", Text))
+    rows = db.session.execute(select(membership.c.id, membership.c.contact)).all()
+    for row_id, token in rows:
+        db.session.execute(
+            membership.update()
+            .where(membership.c.id == row_id)
+            .values(contact=crypto.rotate(token))
+        )
+    db.session.commit()
+    click.echo(f"Re-encrypted {len(rows)} contacts with the newest key.")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(rotate_contact_key_command)
     app.cli.add_command(create_organiser_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(consolidate_command)

@@ -58,6 +58,10 @@ def from_environment() -> dict:
         config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if os.environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = database_url_from_env(os.environ["DATABASE_URL"])
+    # Several hosts must share these: the keys come from the environment there.
+    for name in ("CONTACT_HASH_KEY", "CONTACT_ENCRYPTION_KEYS"):
+        if os.environ.get(name):
+            config[name] = os.environ[name]
     for name in ("SERVER_NAME", "PREFERRED_URL_SCHEME", "RATELIMIT_STORAGE_URI"):
         if os.environ.get(name):
             config[name] = os.environ[name]
@@ -66,14 +70,16 @@ def from_environment() -> dict:
     return config
 
 
-def load_or_create_secret_key(instance_path: str, name: str = "secret_key") -> str:
+def load_or_create_secret_key(
+    instance_path: str, name: str = "secret_key", generate=lambda: secrets.token_hex(32)
+) -> str:
     """Read ``instance/<name>``, generating it once (mode 0600) when missing."""
     path = Path(instance_path) / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    key = secrets.token_hex(32)
+    key = generate()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another worker wrote it first: use theirs

@@ -8,6 +8,8 @@ from flask_login import current_user, login_required
 from campaign.campaigns import queries, search, service
 from campaign.campaigns.forms import CampaignForm
 from campaign.extensions import db
+from campaign.groups.queries import contact_log as contact_log_entries
+from campaign.http import private
 from campaign.models import VenueType
 
 bp = Blueprint("campaigns", __name__)
@@ -122,4 +124,17 @@ def edit_campaign(slug: str):
             return redirect(url_for(".show_campaign", slug=campaign.slug))
     return render_template(
         "campaigns/form.html", form=form, campaign=campaign, general_errors=general_errors
+    )
+
+
+@bp.get("/organise/campaigns/<slug>/contact-log")
+@login_required
+@private
+def contact_log(slug: str):
+    """Who saw or exported volunteers' contacts, when, for which event: for campaign admins."""
+    campaign = queries.campaign_by_slug(slug)
+    if campaign is None or not campaign.is_admin(current_user):
+        abort(404)
+    return render_template(
+        "groups/contact_log.html", campaign=campaign, entries=contact_log_entries(campaign)
     )

@@ -6,7 +6,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from campaign.extensions import db
-from campaign.models import Event, Group, GroupActivity, GroupState, Membership, group_state
+from campaign.models import (
+    ContactAccess,
+    Event,
+    Group,
+    GroupActivity,
+    GroupState,
+    Membership,
+    Organiser,
+    group_state,
+)
 
 
 @dataclass
@@ -67,4 +76,25 @@ def recent_activity(group: Group, since, limit: int = 10) -> list[GroupActivity]
             .order_by(GroupActivity.at.desc(), GroupActivity.id.desc())
             .limit(limit)
         )
+    )
+
+
+def contact_log(campaign, limit: int = 500) -> list[tuple]:
+    """(when, organiser's name and email, event title and ref, action), newest first."""
+    return list(
+        db.session.execute(
+            select(
+                ContactAccess.at,
+                Organiser.display_name,
+                Organiser.email,
+                Event.title,
+                Event.ref,
+                ContactAccess.action,
+            )
+            .join(Organiser, Organiser.id == ContactAccess.organiser_id)
+            .join(Event, Event.id == ContactAccess.event_id)
+            .where(Event.campaign_id == campaign.id)
+            .order_by(ContactAccess.at.desc(), ContactAccess.id.desc())
+            .limit(limit)
+        ).all()
     )

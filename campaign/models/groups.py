@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from campaign.extensions import db
 from campaign.models.events import Event
-from campaign.models.types import UTCDateTime, str_enum, utcnow
+from campaign.models.types import EncryptedText, UTCDateTime, str_enum, utcnow
 
 #: Upper-case letters and digits without 0/O and 1/I, so a code read aloud or off a
 #: poster is typed right.
@@ -66,8 +66,9 @@ class Membership(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     #: A pseudonym is welcome.
     display_name: Mapped[str] = mapped_column(String(60))
-    #: Phone in E.164 or a lower-cased email; only organisers (and the group, if shared) see it.
-    contact: Mapped[str] = mapped_column(String(254))
+    #: Phone in E.164 or a lower-cased email, encrypted at rest (Fernet); only organisers
+    #: (and the group, if shared) see it.
+    contact: Mapped[str] = mapped_column(EncryptedText)
     contact_kind: Mapped[ContactKind] = mapped_column(str_enum(ContactKind, 8))
     #: Keyed hash (HMAC-SHA256) of the normalised contact: finds duplicates without reading it.
     contact_hash: Mapped[str] = mapped_column(String(64))

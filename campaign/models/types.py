@@ -3,7 +3,7 @@
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Enum, Text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -37,3 +37,28 @@ def str_enum(enum_class: type[enum.StrEnum], length: int) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+class EncryptedText(TypeDecorator):
+    """Text encrypted at rest with the app's contact keys (Fernet: AES-128-CBC + HMAC).
+
+    A stolen database file holds no phone number or email in clear; the app decrypts on
+    read. Keys come from ``campaign.crypto`` (CONTACT_ENCRYPTION_KEYS).
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect):
+        if value is None:
+            return None
+        from campaign.crypto import encrypt
+
+        return encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect):
+        if value is None:
+            return None
+        from campaign.crypto import decrypt
+
+        return decrypt(value)
