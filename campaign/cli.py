@@ -10,7 +10,8 @@ from campaign import crypto
 from campaign.accounts.service import MIN_PASSWORD_LENGTH, AccountError, create_organiser
 from campaign.demo import load_demo
 from campaign.extensions import db
-from campaign.models import Campaign
+from campaign.groups import retention
+from campaign.models import Campaign, utcnow
 
 ACCOUNT_ERRORS = {
     "email_taken": "An organiser with this email exists already.",
@@ -100,7 +101,26 @@ def rotate_contact_key_command():
     click.echo(f"Re-encrypted {len(rows)} contacts with the newest key.")
 
 
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only list the events that are due.")
+def purge_command(dry_run: bool):
+    """Delete volunteers' personal data of events past their campaign's retention period.
+
+    Keeps anonymous counts. Idempotent: run it daily from cron.
+    """
+    if dry_run:
+        due = retention.due_for_purge(utcnow())
+        click.echo(f"{len(due)} events due: " + " ".join(e.ref for e in due))
+        return
+    report = retention.purge()
+    db.session.commit()
+    click.echo(
+        f"Purged {len(report.events)} events, {report.volunteers} volunteers' personal data."
+    )
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(purge_command)
     app.cli.add_command(rotate_contact_key_command)
     app.cli.add_command(create_organiser_command)
     app.cli.add_command(seed_demo_command)

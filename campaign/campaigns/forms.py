@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from campaign.campaigns.service import CampaignDetails
 from campaign.forms import ServiceProblemsForm
 from campaign.models import ABSOLUTE_MAX_GROUP_SIZE, ABSOLUTE_MIN_GROUP_SIZE, Campaign
+from campaign.models.campaigns import MAX_RETENTION_DAYS
 
 CAMPAIGN_ERROR_MESSAGES = {
     "bad_slug": _l("Use lower-case letters, digits and single dashes, e.g. i-am-hazara."),
@@ -15,6 +16,7 @@ CAMPAIGN_ERROR_MESSAGES = {
     "min_group_too_small": _l(
         "Groups need at least %(n)d people: nobody stands alone.", n=ABSOLUTE_MIN_GROUP_SIZE
     ),
+    "bad_retention": _l("Choose between 1 and %(n)d days.", n=MAX_RETENTION_DAYS),
     "max_group_too_large": _l("Groups are small: at most %(n)d people.", n=ABSOLUTE_MAX_GROUP_SIZE),
     "max_below_min": _l("The maximum cannot be below the minimum group size."),
     "unknown_language": _l("Use language codes such as en, fa, ur, de."),
@@ -48,6 +50,14 @@ class CampaignForm(ServiceProblemsForm):
         description=_l("Default for new events."),
         validators=[InputRequired()],
     )
+    retention_days = IntegerField(
+        _l("Keep volunteers' data for (days after each event)"),
+        description=_l(
+            "Then names, contacts and check-ins are deleted; only counts stay. 1 to %(n)d.",
+            n=MAX_RETENTION_DAYS,
+        ),
+        validators=[InputRequired()],
+    )
     languages = StringField(
         _l("Languages"),
         description=_l("Language codes separated by spaces, e.g. en fa ur."),
@@ -68,6 +78,7 @@ class CampaignForm(ServiceProblemsForm):
             pledge=self.pledge.data,
             default_min_group_size=self.default_min_group_size.data,
             default_max_group_size=self.default_max_group_size.data,
+            retention_days=self.retention_days.data,
             languages=self.languages.data.replace(",", " ").split(),
             admin_emails=[e.strip() for e in (self.admin_emails.data or "").split() if e.strip()],
         )

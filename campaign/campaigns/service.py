@@ -15,6 +15,7 @@ from campaign.models import (
     Event,
     Organiser,
 )
+from campaign.models.campaigns import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Slugs that would read as something else in a URL or a printed poster.
@@ -37,6 +38,7 @@ class CampaignDetails:
     description: str = ""
     default_min_group_size: int = ABSOLUTE_MIN_GROUP_SIZE
     default_max_group_size: int = 8
+    retention_days: int = DEFAULT_RETENTION_DAYS
     languages: list[str] = field(default_factory=lambda: ["en"])
     #: Emails of organisers (with accounts) who administer the campaign with its creator.
     admin_emails: list[str] = field(default_factory=list)
@@ -69,6 +71,8 @@ def _checked(details: CampaignDetails, campaign: Campaign | None) -> tuple[list,
         problems.append(("default_max_group_size", "max_group_too_large"))
     if details.default_max_group_size < details.default_min_group_size:
         problems.append(("default_max_group_size", "max_below_min"))
+    if not 1 <= details.retention_days <= MAX_RETENTION_DAYS:
+        problems.append(("retention_days", "bad_retention"))
     languages = []
     for code in details.languages:
         try:
@@ -96,6 +100,7 @@ def _apply(campaign: Campaign, details: CampaignDetails, languages: list[str]) -
     campaign.pledge = details.pledge.strip()
     campaign.default_min_group_size = details.default_min_group_size
     campaign.default_max_group_size = details.default_max_group_size
+    campaign.retention_days = details.retention_days
     campaign.languages = " ".join(languages)
 
 

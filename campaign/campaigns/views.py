@@ -87,7 +87,9 @@ def map_points(slug: str):
 def new_campaign():
     if not current_user.is_admin:
         abort(403)
-    form = CampaignForm(default_min_group_size=3, default_max_group_size=8, languages="en")
+    form = CampaignForm(
+        default_min_group_size=3, default_max_group_size=8, retention_days=7, languages="en"
+    )
     general_errors = []
     if form.validate_on_submit():
         try:

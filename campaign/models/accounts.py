@@ -4,11 +4,11 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import db
-from campaign.models.types import UTCDateTime, utcnow
+from campaign.models.types import EncryptedText, UTCDateTime, utcnow
 
 
 def new_session_nonce() -> str:
@@ -26,6 +26,18 @@ class Organiser(UserMixin, db.Model):
     #: Part of the session id; replaced at sign-out so old session cookies stop working.
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Failed sign-ins in a row; each one past the fifth doubles the wait before the next.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: TOTP (RFC 6238) secret for two-factor sign-in, encrypted at rest; None: not set up.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Space-separated SHA-256 hashes of the unused one-time recovery codes.
+    recovery_code_hashes: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"

@@ -13,6 +13,8 @@ from campaign.models.types import UTCDateTime, utcnow
 ABSOLUTE_MIN_GROUP_SIZE = 3
 #: Upper bound for any group size setting; a "small group" stays small.
 ABSOLUTE_MAX_GROUP_SIZE = 50
+DEFAULT_RETENTION_DAYS = 7
+MAX_RETENTION_DAYS = 365
 
 campaign_admin = Table(
     "campaign_admin",
@@ -40,6 +42,9 @@ class Campaign(db.Model):
     #: Space-separated BCP 47 codes of the languages the campaign works in, e.g. "en fa ur".
     languages: Mapped[str] = mapped_column(String(200), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Days after an event ends before its volunteers' names, contacts and check-ins are
+    #: deleted (``flask purge``); only anonymous counts stay.
+    retention_days: Mapped[int] = mapped_column(default=DEFAULT_RETENTION_DAYS)
     #: Bumped whenever the campaign or any of its events changes: the campaign feed's ETag,
     #: so a cached feed is checked with one primary-key read.
     feed_revision: Mapped[int] = mapped_column(default=0)

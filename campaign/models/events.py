@@ -115,6 +115,12 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the volunteers' personal data was deleted (retention); the counts below stay.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_groups: Mapped[int | None] = mapped_column()
+    purged_volunteers: Mapped[int | None] = mapped_column()
+    purged_checked_in: Mapped[int | None] = mapped_column()
+    purged_home_safe: Mapped[int | None] = mapped_column()
 
     campaign: Mapped[Campaign] = relationship(lazy="joined", innerjoin=True)
     organiser: Mapped[Organiser] = relationship()

@@ -1,0 +1,76 @@
+"""Retention: some days after an event ends, its volunteers' personal data is deleted.
+
+Names, contacts, check-in and "home safe" times, group names and meeting points go; the
+event keeps anonymous counts (groups, volunteers, checked in, home safe). Safe to run from
+cron at any time: an event is purged once, and running again finds nothing to do.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from campaign.extensions import db
+from campaign.models import Campaign, Event, Group, GroupActivity, Membership, utcnow
+
+
+@dataclass
+class PurgeReport:
+    events: list[str] = field(default_factory=list)
+    volunteers: int = 0
+
+
+def due_for_purge(now: datetime) -> list[Event]:
+    """Ended events past their campaign's retention period, not purged yet."""
+    due = []
+    for campaign in db.session.scalars(select(Campaign)):
+        cutoff = now - timedelta(days=campaign.retention_days)
+        due += db.session.scalars(
+            select(Event)
+            .where(
+                Event.campaign_id == campaign.id,
+                Event.purged_at.is_(None),
+                Event.ends_at < cutoff,
+            )
+            .order_by(Event.id)
+        )
+    return due
+
+
+def purge_event(event: Event, now: datetime) -> int:
+    """Delete one ended event's personal data, keeping counts; returns volunteers removed."""
+    in_event = Membership.event_id == event.id
+    counts = db.session.execute(
+        select(
+            func.count(Membership.id),
+            func.count(Membership.checked_in_at),
+            func.count(Membership.home_safe_at),
+            func.count(func.distinct(Membership.group_id)),
+        ).where(in_event)
+    ).one()
+    volunteers, checked_in, home_safe, groups = counts
+    group_ids = select(Group.id).where(Group.event_id == event.id).scalar_subquery()
+    db.session.execute(delete(GroupActivity).where(GroupActivity.group_id.in_(group_ids)))
+    db.session.execute(delete(Membership).where(in_event))
+    db.session.execute(
+        Group.__table__.update()
+        .where(Group.event_id == event.id)
+        .values(name="", meeting_point="", meeting_at=None)
+    )
+    event.purged_at = now
+    event.purged_groups = groups
+    event.purged_volunteers = volunteers
+    event.purged_checked_in = checked_in
+    event.purged_home_safe = home_safe
+    db.session.flush()
+    return volunteers
+
+
+def purge(now: datetime | None = None) -> PurgeReport:
+    """Purge every event that is due. The caller commits."""
+    now = now or utcnow()
+    report = PurgeReport()
+    for event in due_for_purge(now):
+        report.volunteers += purge_event(event, now)
+        report.events.append(event.ref)
+    return report
