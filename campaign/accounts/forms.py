@@ -40,3 +40,51 @@ class RegisterForm(HoneypotForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
     submit = SubmitField(_l("Create account"))
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+def _new_password_field(label):
+    return PasswordField(
+        label,
+        description=_l(
+            "At least %(n)d characters, not a common password. A few unrelated words work well.",
+            n=MIN_PASSWORD_LENGTH,
+        ),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = _new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New email"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Change email"))
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField(_l("Code shown by the app"), validators=[DataRequired(), Length(max=10)])
+    submit = SubmitField(_l("Turn on two-factor sign-in"))
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Turn off two-factor sign-in"))

@@ -1,13 +1,36 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import time
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
 from campaign.accounts import service
-from campaign.accounts.forms import LoginForm, RegisterForm
+from campaign.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DisableTwoFactorForm,
+    EnableTwoFactorForm,
+    LoginForm,
+    RegisterForm,
+    TwoFactorForm,
+)
+from campaign.exports.qr import qr_svg
 from campaign.extensions import db, login_manager
 from campaign.forms import EmptyForm
+from campaign.http import private
 from campaign.limits import limit
+from campaign.models import Organiser
 from campaign.navigation import local_path
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth")
@@ -17,7 +40,26 @@ REGISTRATION_ERRORS = {
     "email_taken": ("email", _l("An account with this email already exists.")),
     "password_too_short": ("password", _l("This password is too short.")),
     "password_too_long": ("password", _l("This password is too long.")),
+    "password_too_common": (
+        "password",
+        _l("This password is too common or too easy to guess. Try a few unrelated words."),
+    ),
 }
+
+#: Other account error codes → messages.
+ACCOUNT_MESSAGES = {
+    "wrong_password": _l("That is not your current password."),
+    "bad_code": _l("That code is not right. Codes change every 30 seconds."),
+    "locked": _l("Too many failed attempts. Wait a few minutes, then try again."),
+    "email_taken": REGISTRATION_ERRORS["email_taken"][1],
+    "password_too_short": REGISTRATION_ERRORS["password_too_short"][1],
+    "password_too_long": REGISTRATION_ERRORS["password_too_long"][1],
+    "password_too_common": REGISTRATION_ERRORS["password_too_common"][1],
+}
+#: Seconds between the password and the second factor before starting again.
+TWO_FACTOR_WINDOW = 300
+PENDING = "two_factor_pending"
+SETUP = "two_factor_setup"  # the key being set up, until confirmed
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
@@ -62,13 +104,150 @@ def login():
     if form.validate_on_submit():
         try:
             organiser = service.authenticate(form.email.data, form.password.data)
-        except service.AccountError:
-            form.password.errors.append(_("Wrong email or password."))
+        except service.AccountError as error:
+            db.session.commit()  # the failure counts towards the backoff
+            if error.code == "locked":
+                form.password.errors.append(str(ACCOUNT_MESSAGES["locked"]))
+            else:
+                form.password.errors.append(_("Wrong email or password."))
+        else:
+            db.session.commit()
+            target = local_path(request.args.get("next")) or url_for("events.dashboard")
+            if organiser.has_two_factor:
+                session.clear()
+                session[PENDING] = {"id": organiser.id, "at": time.time(), "next": target}
+                return redirect(url_for(".two_factor"))
+            _start_session(organiser)
+            return redirect(target)
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@limit("SIGN_IN", methods=["POST"])
+def two_factor():
+    pending = session.get(PENDING)
+    if not pending or time.time() - pending["at"] > TWO_FACTOR_WINDOW:
+        session.pop(PENDING, None)
+        return redirect(url_for(".login"))
+    organiser = db.session.get(Organiser, pending["id"])
+    if organiser is None or not organiser.has_two_factor:
+        session.pop(PENDING, None)
+        return redirect(url_for(".login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            service.check_second_factor(organiser, form.code.data)
+        except service.AccountError as error:
+            db.session.commit()
+            form.code.errors.append(str(ACCOUNT_MESSAGES[error.code]))
         else:
             db.session.commit()
             _start_session(organiser)
-            return redirect(local_path(request.args.get("next")) or url_for("events.dashboard"))
-    return render_template("accounts/login.html", form=form)
+            return redirect(pending["next"])
+    return render_template("accounts/two_factor.html", form=form)
+
+
+# --- the organiser's own account -------------------------------------------------------------
+
+
+def _account_page(**forms):
+    organiser = current_user
+    defaults = {
+        "password_form": ChangePasswordForm(prefix="password"),
+        "email_form": ChangeEmailForm(prefix="email"),
+        "enable_form": EnableTwoFactorForm(prefix="enable"),
+        "disable_form": DisableTwoFactorForm(prefix="disable"),
+    }
+    defaults.update(forms)
+    secret = None
+    qr = None
+    if not organiser.has_two_factor:
+        secret = session.get(SETUP) or service.new_totp_secret()
+        session[SETUP] = secret
+        uri = service.totp_uri(organiser, secret, current_app.config.get("TOTP_ISSUER", "campaign"))
+        qr = Markup(qr_svg(uri).decode())  # noqa: S704  (our own SVG, no user text)
+    return render_template("accounts/account.html", secret=secret, qr=qr, **defaults)
+
+
+@bp.get("/account")
+@login_required
+@private
+def account():
+    return _account_page()
+
+
+def _refused(form_name, form, field, error):
+    db.session.rollback()
+    getattr(form, field).errors.append(str(ACCOUNT_MESSAGES[error.code]))
+    return _account_page(**{form_name: form})
+
+
+@bp.post("/account/password")
+@login_required
+@private
+def change_password():
+    form = ChangePasswordForm(prefix="password")
+    if not form.validate_on_submit():
+        return _account_page(password_form=form)
+    try:
+        service.change_password(current_user, form.current_password.data, form.new_password.data)
+    except service.AccountError as error:
+        field = "current_password" if error.code == "wrong_password" else "new_password"
+        return _refused("password_form", form, field, error)
+    db.session.commit()
+    _start_session(current_user)  # a new session; every other one has ended
+    flash(_("Password changed. You were signed out everywhere else."), "success")
+    return redirect(url_for(".account"))
+
+
+@bp.post("/account/email")
+@login_required
+@private
+def change_email():
+    form = ChangeEmailForm(prefix="email")
+    if not form.validate_on_submit():
+        return _account_page(email_form=form)
+    try:
+        service.change_email(current_user, form.current_password.data, form.email.data)
+    except service.AccountError as error:
+        field = "current_password" if error.code == "wrong_password" else "email"
+        return _refused("email_form", form, field, error)
+    db.session.commit()
+    flash(_("Email changed."), "success")
+    return redirect(url_for(".account"))
+
+
+@bp.post("/account/two-factor/enable")
+@login_required
+@private
+def enable_two_factor():
+    form = EnableTwoFactorForm(prefix="enable")
+    secret = session.get(SETUP)
+    if not form.validate_on_submit() or not secret:
+        return _account_page(enable_form=form)
+    try:
+        codes = service.enable_two_factor(current_user, secret, form.code.data)
+    except service.AccountError as error:
+        return _refused("enable_form", form, "code", error)
+    db.session.commit()
+    session.pop(SETUP, None)
+    return render_template("accounts/recovery_codes.html", codes=codes)
+
+
+@bp.post("/account/two-factor/disable")
+@login_required
+@private
+def disable_two_factor():
+    form = DisableTwoFactorForm(prefix="disable")
+    if not form.validate_on_submit():
+        return _account_page(disable_form=form)
+    try:
+        service.disable_two_factor(current_user, form.password.data)
+    except service.AccountError as error:
+        return _refused("disable_form", form, "password", error)
+    db.session.commit()
+    flash(_("Two-factor sign-in is off."), "success")
+    return redirect(url_for(".account"))
 
 
 @bp.route("/logout", methods=["POST"])
