@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app campaign
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-sqlite lint format migrate seed translations compile-translations
+.PHONY: install run test test-sqlite lint format migrate seed translations compile-translations check audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ test: install compile-translations
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Static security checks: bandit on the code, pip-audit on the installed packages.
+audit: install
+	$(BIN)/bandit -q -r campaign -x campaign/migrations
+	$(BIN)/python .ci/audit.py
+
+# Everything: lint, the whole suite, and the security audits.
+check: lint test audit
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -16,7 +16,8 @@ from campaign.models import Campaign, utcnow
 ACCOUNT_ERRORS = {
     "email_taken": "An organiser with this email exists already.",
     "password_too_short": f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
-    "password_too_long": "The password is too long.",
+    "password_too_long": "The password is too long.",  # nosec B105
+    "password_too_common": "This password is too common or too easy to guess.",
 }
 
 
