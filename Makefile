@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app campaign
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-sqlite lint format migrate seed translations compile-translations check audit
+.PHONY: install run serve bench load test test-sqlite lint format migrate seed translations compile-translations check audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ seed: migrate
 
 run: seed compile-translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-style serving: gunicorn with gunicorn.conf.py (workers from the CPU count).
+serve: migrate compile-translations
+	$(BIN)/gunicorn -c gunicorn.conf.py
 
 # Translations: catalogs (.po) are in git, compiled ones (.mo) are built here, never committed.
 TRANSLATIONS := campaign/translations
