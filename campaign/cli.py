@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from sqlalchemy import Integer, Text, column, exists, select, table
 
-from campaign import crypto
+from campaign import crypto, scale
 from campaign.accounts.service import MIN_PASSWORD_LENGTH, AccountError, create_organiser
 from campaign.demo import load_demo
 from campaign.extensions import db
@@ -120,7 +120,25 @@ def purge_command(dry_run: bool):
     )
 
 
+@click.command("seed-scale")
+@click.option("--events", default=10_000, show_default=True, help="Published events to add.")
+@click.option("--members", default=1_000_000, show_default=True, help="Volunteers in groups.")
+@click.option("--slug", default="scale", show_default=True, help="The new campaign's slug.")
+def seed_scale_command(events: int, members: int, slug: str):
+    """Add a large campaign (bulk inserts) to measure pages, feeds and queries at scale."""
+    if scale.scale_campaign_exists(slug):
+        raise click.ClickException(f"A campaign {slug!r} exists already: choose --slug.")
+    with click.progressbar(length=members, label="Volunteers") as bar:
+        result = scale.seed_scale(events, members, slug=slug, progress=bar.update)
+    db.session.commit()
+    click.echo(
+        f"Campaign /c/{result.campaign_slug}: {result.events} events, {result.groups} groups, "
+        f"{result.members} volunteers."
+    )
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(seed_scale_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(rotate_contact_key_command)
     app.cli.add_command(create_organiser_command)
