@@ -30,6 +30,15 @@ run: seed compile-translations
 serve: migrate compile-translations
 	$(BIN)/gunicorn -c gunicorn.conf.py
 
+# Full-size load with invariants and benchmarks: by hand, never part of `make test`.
+# PostgreSQL too when LOAD_DATABASE_URL names an empty database.
+load: install
+	$(BIN)/python bench/load.py --joins 1000 --users 48 --workers 4
+	$(if $(LOAD_DATABASE_URL),$(BIN)/python bench/load.py --database-url $(LOAD_DATABASE_URL) --joins 1000 --users 48 --workers 4)
+
+bench: install
+	$(BIN)/python bench/run.py
+
 # Translations: catalogs (.po) are in git, compiled ones (.mo) are built here, never committed.
 TRANSLATIONS := campaign/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
