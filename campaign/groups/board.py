@@ -43,9 +43,11 @@ def shown_contact(contact: str, kind: ContactKind) -> str:
 @private
 def board(ref: str):
     event = _event_or_404(ref)
-    groups = queries.board_groups(event)
+    # Recorded (and committed) first: a commit expires what was loaded before it, and the
+    # groups would then be read again one by one.
     _record_contact_access(event, "board")
     db.session.commit()
+    groups = queries.board_groups(event)
     forming = [g for g in groups if g.member_count and g.state is GroupState.FORMING]
     return render_template(
         "groups/board.html",
