@@ -1,5 +1,7 @@
 """Calendar files, QR codes and posters: the pure exporters served over HTTP."""
 
+import gzip
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -113,7 +115,7 @@ def campaign_calendar(slug: str):
         "ETag": f'"{version.etag}"',
         "Last-Modified": version.last_modified,
         "Cache-Control": "no-cache",
-        "Vary": "Accept-Language, Cookie",
+        "Vary": "Accept-Language, Cookie, Accept-Encoding",
     }
     # Answered from one primary-key read: calendar apps poll often and mostly get this.
     # Only the ETag decides: Last-Modified has one-second steps and each worker's clock, so
@@ -122,16 +124,54 @@ def campaign_calendar(slug: str):
         response = Response(status=304)
         response.headers.update({k: v for k, v in headers.items() if k != "Last-Modified"})
         return response
-    body = feed_cache().get(version.etag)
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    key = version.etag + (".gz" if gzipped else "")
+    body = feed_cache().get(key)
     if body is None:
-        body = _build_campaign_feed(version.campaign_id, filters, now)
-        feed_cache().put(version.etag, body)
+        body = _shared_feed(version, filters, now, gzipped)
+        feed_cache().put(key, body)
     response = _ics(body, f"{slug}.ics", disposition="inline")
+    if gzipped:
+        response.content_encoding = "gzip"
     response.headers["ETag"] = headers["ETag"]
     response.last_modified = version.last_modified
     response.headers["Cache-Control"] = headers["Cache-Control"]
     response.headers["Vary"] = headers["Vary"]
     return response
+
+
+def _shared_feed(version, filters, now, gzipped: bool) -> bytes:
+    """The built feed from the instance folder, where every worker on this host finds it;
+    built (once) and written there when missing. Stored plain and gzipped: calendar apps
+    accept gzip, and a 5,000-event feed shrinks about tenfold."""
+    folder = Path(current_app.instance_path) / "feeds"
+    path = folder / f"{version.etag}.ics{'.gz' if gzipped else ''}"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    body = _build_campaign_feed(version.campaign_id, filters, now)
+    folder.mkdir(exist_ok=True)
+    for target, data in (
+        (folder / f"{version.etag}.ics", body),
+        (folder / f"{version.etag}.ics.gz", gzip.compress(body, 6)),
+    ):
+        temporary = target.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, target)  # atomic: a reader sees the whole file or none
+    _forget_old_feeds(folder)
+    return path.read_bytes()
+
+
+def _forget_old_feeds(folder: Path, keep_seconds: int = 3600) -> None:
+    """Feeds of earlier revisions are never asked for again after an hour."""
+    limit = datetime.now(UTC).timestamp() - keep_seconds
+    for old in folder.glob("*.ics*"):
+        try:
+            if old.stat().st_mtime < limit:
+                old.unlink()
+        except FileNotFoundError:  # another worker removed it first
+            pass
 
 
 def _build_campaign_feed(campaign_id: int, filters: feeds.FeedFilters, now: datetime) -> bytes:

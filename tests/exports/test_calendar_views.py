@@ -413,3 +413,17 @@ def _link(page: str, prefix: str) -> str:
 
     start = page.index(f'href="{prefix}') + len('href="')
     return unescape(page[start : page.index('"', start)])
+
+
+def test_the_feed_is_gzipped_for_clients_that_accept_it(client, make_campaign, make_event):
+    import gzip
+
+    campaign = make_campaign()
+    make_event(campaign=campaign)
+    url = f"/c/{campaign.slug}/calendar.ics"
+    plain = client.get(url)
+    packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert packed.headers["ETag"] == plain.headers["ETag"]

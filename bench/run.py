@@ -1,0 +1,318 @@
+"""Benchmarks, run by hand (`make bench`): each figure is a ratio against a baseline measured
+in the same run, on the same machine, served by gunicorn with the same settings.
+
+    event page GET        / hello-world GET           goal >= 0.35
+    join POST             / raw sqlite3 insert POST   goal >= 0.5
+    campaign feed (5,000 events), warm / hello-world  goal >= 0.5
+    campaign feed, conditional GET 304 / hello-world  goal >= 0.8
+    cold build of that feed / plain icalendar         goal <= 1.2  (lower is better)
+
+Writes bench/results.json and prints it. Throughput is measured by a Python load generator
+(keep-alive connections, one per simulated client), so absolute numbers are modest; the
+ratios compare like with like.
+"""
+
+import http.client
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.load import Server, free_port, prepare_instance  # noqa: E402
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+FEED_EVENTS = 5000
+
+
+def _gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(  # noqa: S603
+        [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), app],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": str(WORKERS),
+            "GUNICORN_ACCESSLOG": "/dev/null",
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/")
+            connection.getresponse().read()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{app} did not start")
+
+
+def measure(port: int, make_request, seconds: float = SECONDS, clients: int = CLIENTS) -> dict:
+    """Requests per second and latency percentiles, ``clients`` keep-alive connections."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(n: int):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        i = 0
+        while time.monotonic() < stop:
+            try:
+                method, path, body, headers, expected = make_request(n, i)
+            except StopIteration:  # prepared requests used up
+                break
+            i += 1
+            started = time.perf_counter()
+            try:
+                connection.request(method, path, body=body, headers=headers or {})
+                response = connection.getresponse()
+                response.read()
+            except OSError:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                with lock:
+                    errors[0] += 1
+                continue
+            if response.status != expected:
+                with lock:
+                    errors[0] += 1
+                continue
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies) or [0.0]
+    return {
+        "requests_per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 2),
+        "errors": errors[0],
+    }
+
+
+def _get(path, expected=200, headers=None):
+    return lambda n, i: ("GET", path, None, headers, expected)
+
+
+def _prepare_app(folder: Path) -> tuple[Path, str, dict]:
+    instance = folder / "instance"
+    prepare_instance(instance)
+    database = f"sqlite:///{folder / 'bench.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": database, "CAMPAIGN_INSTANCE_PATH": str(instance)}
+    script = f"""
+from flask_migrate import upgrade
+from campaign import create_app
+from campaign.extensions import db
+from campaign.scale import seed_scale
+from campaign.models import Event
+app = create_app()
+with app.app_context():
+    upgrade()
+    seed_scale({FEED_EVENTS}, 20000, slug="bench")
+    db.session.commit()
+    print(db.session.scalar(db.select(Event.ref).order_by(Event.id).limit(1)))
+"""
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr[-2000:])
+    return instance, database, {"ref": result.stdout.split()[-1]}
+
+
+def _join_tokens(port: int, ref: str, count: int) -> list[tuple[str, str]]:
+    """(session cookie, CSRF token) pairs, fetched before the timed POSTs."""
+    pairs = []
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for _ in range(count):
+        connection.request("GET", f"/e/{ref}/join")
+        response = connection.getresponse()
+        body = response.read().decode()
+        cookie = "; ".join(
+            v.split(";")[0]
+            for v in response.headers.get_all("Set-Cookie") or []
+            if v.startswith("session=")
+        )
+        pairs.append((cookie, CSRF.search(body).group(1)))
+    return pairs
+
+
+def cold_feed_ratio(instance: Path, database: str) -> dict:
+    """Building the campaign feed from the database, against plain icalendar building the
+    same events (same fields, alarms and time zones) from the same rows, in one process."""
+    env = {**os.environ, "DATABASE_URL": database, "CAMPAIGN_INSTANCE_PATH": str(instance)}
+    script = """
+import time, json
+from datetime import UTC, datetime, timedelta
+from icalendar import Alarm, Calendar, Event as VEvent, Timezone
+from campaign import create_app
+from campaign.extensions import db
+from campaign.models import Campaign, Event
+from campaign.exports.views import _build_campaign_feed
+from campaign.exports.feeds import FeedFilters
+app = create_app()
+with app.app_context(), app.test_request_context("/c/bench/calendar.ics"):
+    campaign = db.session.scalar(db.select(Campaign).where(Campaign.slug == "bench"))
+    def ours():
+        db.session.expire_all()
+        return _build_campaign_feed(campaign.id, FeedFilters(), datetime.now(UTC))
+    def plain():
+        db.session.expire_all()
+        events = db.session.scalars(db.select(Event).where(Event.campaign_id == campaign.id)
+                                    .order_by(Event.starts_at)).all()
+        calendar = Calendar()
+        calendar.add("prodid", "-//plain//EN"); calendar.add("version", "2.0")
+        zones = {e.timezone for e in events}
+        for zone in sorted(zones):
+            calendar.add_component(Timezone.from_tzid(zone))
+        stamp = datetime.now(UTC)
+        for e in events:
+            v = VEvent()
+            v.add("uid", e.ref); v.add("dtstamp", stamp); v.add("sequence", e.revision)
+            v.add("summary", e.title)
+            v.add("dtstart", e.starts_at.astimezone(e.zone)); v.add("dtend", e.ends_at.astimezone(e.zone))
+            v.add("status", "CONFIRMED"); v.add("location", f"{e.venue_name}, {e.city}")
+            v.add("geo", (e.latitude, e.longitude)); v.add("url", "http://localhost/e/" + e.ref)
+            v.add("description", e.description)
+            for before in (timedelta(days=1), timedelta(hours=2)):
+                a = Alarm(); a.add("action", "DISPLAY"); a.add("description", e.title)
+                a.add("trigger", -before); v.add_component(a)
+            calendar.add_component(v)
+        return calendar.to_ical()
+    def best(fn, runs=3):
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+        return min(times)
+    print(json.dumps({"ours_s": best(ours), "plain_icalendar_s": best(plain)}))
+"""
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr[-2000:])
+    times = json.loads(result.stdout.strip().splitlines()[-1])
+    return {
+        "ours_seconds": round(times["ours_s"], 3),
+        "plain_icalendar_seconds": round(times["plain_icalendar_s"], 3),
+        "ratio": round(times["ours_s"] / times["plain_icalendar_s"], 3),
+        "goal": "<= 1.2",
+    }
+
+
+def main() -> int:
+    results: dict = {"workers": WORKERS, "clients": CLIENTS, "seconds_per_run": SECONDS}
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        instance, database, seeded = _prepare_app(folder)
+        ref = seeded["ref"]
+
+        hello_port = free_port()
+        hello = _gunicorn("bench.baseline:hello", hello_port, {})
+        try:
+            results["hello_get"] = measure(hello_port, _get("/"))
+        finally:
+            os.killpg(hello.pid, 15)
+            hello.wait()
+
+        sqlite_port = free_port()
+        raw = _gunicorn(
+            "bench.baseline:sqlite_insert",
+            sqlite_port,
+            {"BENCH_SQLITE_PATH": str(folder / "baseline.sqlite3")},
+        )
+        try:
+            results["sqlite_insert_post"] = measure(
+                sqlite_port, lambda n, i: ("POST", "/", b"", None, 201)
+            )
+        finally:
+            os.killpg(raw.pid, 15)
+            raw.wait()
+
+        server = Server(database, instance, workers=WORKERS).start()
+        port = server.port
+        try:
+            results["event_page_get"] = measure(port, _get(f"/e/{ref}"))
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request("GET", "/c/bench/calendar.ics")  # built once, then cached
+            first = connection.getresponse()
+            first.read()
+            etag = first.getheader("ETag")
+            results["feed_warm_get"] = measure(port, _get("/c/bench/calendar.ics"))
+            results["feed_304_get"] = measure(
+                port, _get("/c/bench/calendar.ics", 304, {"If-None-Match": etag})
+            )
+            pairs = _join_tokens(port, ref, 1500)
+            counter = iter(range(len(pairs)))
+
+            def join_request(n, i):
+                k = next(counter)
+                cookie, token = pairs[k]
+                body = urlencode(
+                    {
+                        "csrf_token": token,
+                        "display_name": f"Bench {k}",
+                        "contact": f"bench{k}@example.org",
+                        "pledge": "y",
+                    }
+                )
+                headers = {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": cookie,
+                }
+                return "POST", f"/e/{ref}/join", body, headers, 302
+
+            results["join_post"] = measure(port, join_request, seconds=min(SECONDS, 6))
+        finally:
+            server.stop()
+        results["feed_cold_build"] = cold_feed_ratio(instance, database)
+
+    def ratio(name, base, goal):
+        value = results[name]["requests_per_second"] / max(results[base]["requests_per_second"], 1)
+        results.setdefault("ratios", {})[name] = {
+            "ratio": round(value, 3),
+            "against": base,
+            "goal": goal,
+        }
+
+    ratio("event_page_get", "hello_get", ">= 0.35")
+    ratio("join_post", "sqlite_insert_post", ">= 0.5")
+    ratio("feed_warm_get", "hello_get", ">= 0.5")
+    ratio("feed_304_get", "hello_get", ">= 0.8")
+    results["ratios"]["feed_cold_build"] = {
+        "ratio": results["feed_cold_build"]["ratio"],
+        "against": "plain icalendar",
+        "goal": "<= 1.2",
+    }
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
