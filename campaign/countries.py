@@ -13,10 +13,17 @@ def country_codes() -> frozenset[str]:
 
 
 def country_name(code: str) -> str:
-    locale = get_locale() or Locale("en")
-    name = locale.territories.get(code)
-    if name:
-        return name
+    return _names(str(get_locale() or "en")).get(code) or _fallback_name(code)
+
+
+@cache
+def _names(locale: str) -> dict[str, str]:
+    """Country names in one language (read once: feeds name thousands of events)."""
+    return dict(Locale.parse(locale).territories)
+
+
+@cache
+def _fallback_name(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code)
     return country.name if country else code
 

@@ -15,6 +15,7 @@ MESSAGES = {
     413: _l("What you sent is too large."),
     429: _l("Too many requests. Please wait a moment and try again."),
     500: _l("Something went wrong on our side. Nothing you sent was half-saved."),
+    "nul": _l("What you sent contains a character that cannot be stored (NUL). Remove it."),
 }
 
 
@@ -35,6 +36,11 @@ def init_app(app: Flask) -> None:
             for key, value in request.args.items(multi=True)
         ):
             return _page(400, MESSAGES[400])
+        # Forms: line breaks and tabs are text, a NUL byte is not (PostgreSQL refuses it).
+        if request.method == "POST" and any(
+            "\x00" in value for _key, value in request.form.items(multi=True)
+        ):
+            return _page(400, MESSAGES["nul"])
         return None
 
     @app.errorhandler(CSRFError)

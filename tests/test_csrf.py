@@ -482,8 +482,7 @@ def case_id(key: tuple[str, str]) -> str:
 
 @pytest.mark.parametrize("key", sorted(CASES), ids=case_id)
 def test_post_without_the_right_token_is_refused(app, client, world, key):
-    endpoint, variant = key
-    post = CASES[key](world, client, variant)
+    post = CASES[key](world, client, key[1])
     right_token = csrf_token(client, "/auth/login")
     other_browsers_token = csrf_token(app.test_client(), "/auth/login")
     assert other_browsers_token != right_token

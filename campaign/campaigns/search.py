@@ -97,7 +97,7 @@ def parse_search(args) -> SearchParams:
                 problems.append(("near", "bad_position"))
 
     page = (args.get("page") or "1").strip()
-    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+    if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_PAGE:
         problems.append(("page", "bad_page"))
         page = "1"
     return replace(params, page=int(page), problems=tuple(problems))

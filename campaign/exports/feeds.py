@@ -51,11 +51,11 @@ def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def _join_text(event: Event) -> str:
+def _join_text(event: Event, page: str) -> str:
     return _(
         "Never go alone: join a group of at least %(min)d people at %(url)s",
         min=event.min_group_size,
-        url=absolute_url_for("groups.join_event", ref=event.ref),
+        url=f"{page}/join",  # /e/<ref>/join: a public URL that never changes
     )
 
 
@@ -68,7 +68,8 @@ def event_entry(event: Event, campaign: Campaign) -> CalendarEntry:
     pledge = first_line(campaign.pledge)
     if pledge:
         lines.append(_("The pledge: %(line)s", line=pledge))
-    lines.append(_join_text(event))
+    page = absolute_url_for("events.show_event", ref=event.ref)
+    lines.append(_join_text(event, page))
     return CalendarEntry(
         uid=event_uid(event),
         sequence=event.revision,
@@ -79,7 +80,7 @@ def event_entry(event: Event, campaign: Campaign) -> CalendarEntry:
         status=_status(event),
         location=event_location(event),
         geo=_geo(event),
-        url=absolute_url_for("events.show_event", ref=event.ref),
+        url=page,
         description="\n\n".join(line for line in lines if line),
         last_modified=event.updated_at,
     )

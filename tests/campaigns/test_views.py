@@ -15,6 +15,7 @@ def _form(client, url, **overrides):
         "pledge": "Stay calm.\nNever go alone.",
         "default_min_group_size": "3",
         "default_max_group_size": "8",
+        "retention_days": "7",
         "languages": "en fa ur",
         "admin_emails": "",
     }
@@ -56,6 +57,7 @@ def test_organisers_who_are_not_site_admins_cannot_create_campaigns(
         ({"languages": "en xx-nonsense"}, "languages", "language codes"),
         ({"admin_emails": "nobody@example.org"}, "admin_emails", "needs an organiser account"),
         ({"pledge": ""}, "pledge", "This field is required."),
+        ({"retention_days": "0"}, "retention_days", "Choose between 1 and 365 days."),
     ],
 )
 def test_bad_campaign_input_is_refused(
