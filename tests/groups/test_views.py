@@ -341,7 +341,10 @@ def test_odd_leader_inputs_get_messages_not_500s(client, make_event):
         data={**form, "meeting_point": "Gate", "meeting_at": "0001-01-01T00:00"},
     )
     assert response.status_code == 302
-    client.post(f"/me/{token}/rename", data={**form, "name": "Blue\x00team"})
+    client.post(f"/me/{token}/rename", data={**form, "name": "Blue\x07team"})
+    assert db.session.scalar(select(Group.name)) == "Blue team"  # control characters go
+    refused = client.post(f"/me/{token}/rename", data={**form, "name": "Red\x00team"})
+    assert refused.status_code == 400  # a NUL byte cannot be stored: said so, nothing saved
     assert db.session.scalar(select(Group.name)) == "Blue team"
 
 
