@@ -81,7 +81,7 @@ def seed_scale(
 ) -> ScaleResult:
     """Add a campaign ``slug`` with ``events`` published events and ``members`` volunteers
     spread over them in groups of 3 to 8. The caller commits."""
-    rng = random.Random(seed)  # noqa: S311  (test data, not secrets)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311 (test data, not secrets)
     admin = _organiser(f"admin@{slug}.example", "Scale admin", is_admin=True)
     organiser = _organiser(f"organiser@{slug}.example", "Scale organiser", is_admin=False)
     campaign = create_campaign(
