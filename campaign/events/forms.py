@@ -42,6 +42,13 @@ EVENT_ERROR_MESSAGES = {
     "deadline_in_past": _l("The sign-up deadline must be in the future."),
     "not_allowed": _l("You may not change this event."),
     "event_cancelled": _l("This event is cancelled and can no longer be changed."),
+    "place_time_needs_admin": _l(
+        "Only a campaign admin can change the place or time of a published event, so that"
+        " nobody is sent somewhere unchecked. Ask an admin of this campaign."
+    ),
+    "max_below_largest_group": _l(
+        "A group already has more members than this: the maximum cannot be lower."
+    ),
 }
 
 

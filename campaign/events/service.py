@@ -7,6 +7,8 @@ Services add and flush; the caller commits.
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
+
 from campaign.countries import country_codes
 from campaign.extensions import db
 from campaign.localtime import NonexistentLocalTime, local_to_utc, zone_or_none
@@ -16,6 +18,7 @@ from campaign.models import (
     Campaign,
     Event,
     EventStatus,
+    Membership,
     Organiser,
     VenueType,
     utcnow,
@@ -138,13 +141,65 @@ def _require_admin(event: Event, organiser: Organiser) -> None:
         raise EventError((None, "not_allowed"))
 
 
+#: Where and when a published event happens: what a campaign admin checked before publishing.
+#: Stored column → the form field it comes from.
+PLACE_AND_TIME = {
+    "venue_type": "venue_type",
+    "venue_name": "venue_name",
+    "address": "address",
+    "city": "city",
+    "country": "country",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "timezone": "timezone",
+    "starts_at": "local_start",
+    "ends_at": "local_end",
+}
+
+
+def largest_group_size(event: Event) -> int:
+    """Members in the event's fullest group (0 with no members)."""
+    per_group = (
+        select(func.count(Membership.id).label("members"))
+        .where(Membership.event_id == event.id)
+        .group_by(Membership.group_id)
+        .subquery()
+    )
+    return db.session.scalar(select(func.coalesce(func.max(per_group.c.members), 0)))
+
+
+def _same(stored, typed) -> bool:
+    """The form shows times to the minute: seconds stored by other means are no change."""
+    if isinstance(stored, datetime) and isinstance(typed, datetime):
+        return stored.replace(second=0, microsecond=0) == typed.replace(second=0, microsecond=0)
+    return stored == typed
+
+
 def update_event(event: Event, organiser: Organiser, details: EventDetails) -> bool:
-    """Apply new details; a change to a published event bumps its revision. True if changed."""
+    """Apply new details; a change to a published event bumps its revision. True if changed.
+
+    A published event's place and time were checked by a campaign admin: only an admin may
+    change them, or an approved event could be moved somewhere unchecked (a trap). The
+    maximum group size never drops below a group's current members."""
     _require_editor(event, organiser)
     if event.status is EventStatus.CANCELLED:
         raise EventError((None, "event_cancelled"))
+    values = _stored_values(details, event=event)
+    problems: list[tuple[str | None, str]] = []
+    if event.status is EventStatus.PUBLISHED and not event.campaign.is_admin(organiser):
+        problems += [
+            (field, "place_time_needs_admin")
+            for name, field in PLACE_AND_TIME.items()
+            if not _same(getattr(event, name), values[name])
+        ]
+    if values["max_group_size"] < event.max_group_size:
+        largest = largest_group_size(event)
+        if values["max_group_size"] < largest:
+            problems.append(("max_group_size", "max_below_largest_group"))
+    if problems:
+        raise EventError(*problems)
     changed = False
-    for name, value in _stored_values(details, event=event).items():
+    for name, value in values.items():
         if getattr(event, name) != value:
             setattr(event, name, value)
             changed = True

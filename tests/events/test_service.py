@@ -126,3 +126,48 @@ def test_an_event_that_started_can_still_be_edited_without_moving_it(make_event)
         description="Running late? Call your leader.",
     )
     assert service.update_event(event, event.organiser, details)
+
+
+def test_only_an_admin_may_move_a_published_event(make_event):
+    """An approved event moved somewhere unchecked would be a trap."""
+    event = make_event()
+    owner, admin = event.organiser, event.campaign.admins[0]
+    later = event.local_start.replace(tzinfo=None) + timedelta(hours=3)
+    moves = {
+        "venue_name": {"venue_name": "A dark car park"},
+        "address": {"address": "Behind the station"},
+        "city": {"city": "Leeds"},
+        "country": {"country": "IE"},
+        "latitude": {"latitude": 51.5, "longitude": -0.1},
+        "local_start": {"local_start": later, "local_end": later + timedelta(hours=2)},
+    }
+    for field, change in moves.items():
+        with pytest.raises(service.EventError) as error:
+            service.update_event(event, owner, event_details(**change))
+        assert (field, "place_time_needs_admin") in error.value.problems
+    assert event.venue_name == "Town Hall" and event.revision == 0
+    # Everything else the owner may still change, and the campaign admin may move it.
+    assert service.update_event(event, owner, event_details(description="Bring water."))
+    assert service.update_event(event, admin, event_details(city="Leeds", description="Moved."))
+    assert event.city == "Leeds" and event.revision == 2
+    # Before publication the owner may change everything: an admin checks it at review.
+    draft = make_event(status=EventStatus.DRAFT)
+    assert service.update_event(draft, draft.organiser, event_details(city="Leeds"))
+
+
+def test_the_maximum_group_size_never_drops_below_a_group(make_event):
+    from campaign.groups.service import Volunteer, join_group, start_group
+
+    event = make_event(max_group_size=6)
+    group = start_group(
+        event, Volunteer("V0", "v0@example.org", pledge_accepted=True)
+    ).membership.group
+    for n in range(1, 5):
+        join_group(group, Volunteer(f"V{n}", f"v{n}@example.org", pledge_accepted=True))
+    assert service.largest_group_size(event) == 5
+    with pytest.raises(service.EventError) as error:
+        service.update_event(event, event.organiser, event_details(max_group_size=4))
+    assert error.value.problems == [("max_group_size", "max_below_largest_group")]
+    assert event.max_group_size == 6
+    assert service.update_event(event, event.organiser, event_details(max_group_size=5))
+    assert event.max_group_size == 5

@@ -223,25 +223,57 @@ def test_another_organiser_cannot_edit_or_cancel(client, signed_in, make_event, 
     assert event.title == "Mine" and event.status is EventStatus.DRAFT
 
 
+def _same_place_and_time(event) -> dict:
+    local = event.local_start.replace(tzinfo=None)
+    return {
+        "venue_type": event.venue_type.value,
+        "venue_name": event.venue_name,
+        "address": event.address,
+        "city": event.city,
+        "country": event.country,
+        "latitude": "",
+        "longitude": "",
+        "timezone": event.timezone,
+        "local_start": local_input(local),
+        "local_end": local_input(local + timedelta(hours=2)),
+    }
+
+
 def test_owner_edits_a_published_event_and_its_revision_goes_up(client, signed_in, make_event):
     event = make_event(title="Before")
     signed_in(event.organiser)
-    assert "Before" in client.get(f"/organise/events/{event.ref}/edit").get_data(as_text=True)
-    local = event.local_start.replace(tzinfo=None)
-    data = _form(
-        client,
-        event.campaign,
-        title="After",
-        timezone=event.timezone,
-        local_start=local_input(local),
-        local_end=local_input(local + timedelta(hours=2)),
-    )
+    page = client.get(f"/organise/events/{event.ref}/edit").get_data(as_text=True)
+    assert "Before" in page
+    assert "only an admin can change them" in page
+    data = _form(client, event.campaign, title="After", **_same_place_and_time(event))
     response = client.post(f"/organise/events/{event.ref}/edit", data=data)
     assert response.status_code == 302
     db.session.refresh(event)
     assert event.title == "After"
     assert event.revision == 1
     assert event.status is EventStatus.PUBLISHED
+
+
+def test_owner_cannot_move_a_published_event_but_the_admin_can(client, signed_in, make_event):
+    event = make_event()
+    signed_in(event.organiser)
+    moved = {**_same_place_and_time(event), "address": "Behind the station, gate 4"}
+    response = client.post(
+        f"/organise/events/{event.ref}/edit", data=_form(client, event.campaign, **moved)
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Only a campaign admin can change the place or time of a published event" in page
+    assert "Behind the station, gate 4" in page  # what was typed is kept on the form
+    db.session.refresh(event)
+    assert event.address == "1 Main Street" and event.revision == 0
+    signed_in(event.campaign.admins[0])
+    response = client.post(
+        f"/organise/events/{event.ref}/edit", data=_form(client, event.campaign, **moved)
+    )
+    assert response.status_code == 302
+    db.session.refresh(event)
+    assert event.address == "Behind the station, gate 4" and event.revision == 1
 
 
 def test_submit_review_and_publish_through_the_pages(client, app, signed_in, make_event):
