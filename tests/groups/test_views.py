@@ -172,6 +172,34 @@ def test_leaving_below_the_minimum_warns_first_and_tells_the_others(client, app,
     assert "2 of 3 — your group needs 1 more person" in page
 
 
+def test_leaving_asks_again_when_the_group_shrank_after_the_page_was_shown(client, app, make_event):
+    """The page said "your group stays large enough"; someone left meanwhile: no silent drop."""
+    event = make_event(min_group_size=3, country="US")
+    _token(_join(client, f"/e/{event.ref}/join", display_name="Ali"))
+    code = db.session.scalar(select(Group.join_code))
+    members = []
+    for n, name in enumerate(["Bano", "Cyrus", "Dara"]):
+        friend = app.test_client()
+        token = _token(_join(friend, f"/j/{code}", display_name=name, contact=f"+1201555014{n}"))
+        members.append((friend, token))
+    (bano, bano_token), (cyrus, cyrus_token) = members[0], members[1]
+    page = bano.get(f"/me/{bano_token}/leave").get_data(as_text=True)
+    assert "Your group stays large enough without you." in page
+    assert 'name="confirmed" value="no"' in page
+    form = {"csrf_token": csrf_token(bano, f"/me/{bano_token}/leave"), "confirmed": "no"}
+    # Meanwhile Cyrus leaves: four became three.
+    cyrus.post(
+        f"/me/{cyrus_token}/leave",
+        data={"csrf_token": csrf_token(cyrus, f"/me/{cyrus_token}/leave"), "confirmed": "no"},
+    )
+    assert _members() == 3
+    asked = bano.post(f"/me/{bano_token}/leave", data=form)
+    assert asked.status_code == 200
+    assert "below the 3 needed to be safe" in asked.get_data(as_text=True)
+    assert 'name="confirmed" value="yes"' in asked.get_data(as_text=True)
+    assert _members() == 3
+
+
 def test_leave_without_confirmation_asks(client, make_event):
     event = make_event()
     token = _token(_join(client, f"/e/{event.ref}/join"))
