@@ -23,6 +23,7 @@ from campaign.models import (
     VenueType,
     utcnow,
 )
+from campaign.transactions import begin_write
 
 
 class EventError(Exception):
@@ -182,6 +183,15 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
     change them, or an approved event could be moved somewhere unchecked (a trap). The
     maximum group size never drops below a group's current members."""
     _require_editor(event, organiser)
+    # The lock joins take: a join cannot slip in between counting the largest group and
+    # lowering the maximum. The event is read fresh under it.
+    begin_write()
+    db.session.scalars(
+        select(Event)
+        .where(Event.id == event.id)
+        .with_for_update(of=Event)
+        .execution_options(populate_existing=True)
+    ).one()
     if event.status is EventStatus.CANCELLED:
         raise EventError((None, "event_cancelled"))
     values = _stored_values(details, event=event)
