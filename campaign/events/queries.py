@@ -37,8 +37,25 @@ def pending_review(organiser: Organiser) -> list[Event]:
     return list(db.session.scalars(query.order_by(Event.starts_at, Event.id)))
 
 
+def changed_since_review(organiser: Organiser) -> list[Event]:
+    """Published events whose organiser changed the title or description since an admin of
+    the campaign vouched for them, in the campaigns this organiser administers."""
+    query = (
+        select(Event)
+        .where(Event.status == EventStatus.PUBLISHED, Event.changed_since_review_at.is_not(None))
+        .options(selectinload(Event.organiser))
+    )
+    if not organiser.is_admin:
+        query = query.where(Event.campaign_id.in_(_administered_campaign_ids(organiser)))
+    return list(db.session.scalars(query.order_by(Event.changed_since_review_at, Event.id)))
+
+
 def pending_review_count(organiser: Organiser) -> int:
-    query = select(func.count(Event.id)).where(Event.status == EventStatus.PENDING)
+    """Events waiting for review, and published events changed since they were reviewed."""
+    waiting = (Event.status == EventStatus.PENDING) | (
+        (Event.status == EventStatus.PUBLISHED) & Event.changed_since_review_at.is_not(None)
+    )
+    query = select(func.count(Event.id)).where(waiting)
     if not organiser.is_admin:
         query = query.where(Event.campaign_id.in_(_administered_campaign_ids(organiser)))
     return db.session.scalar(query) or 0

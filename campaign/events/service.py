@@ -215,8 +215,37 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
             changed = True
     if changed and event.status is EventStatus.PUBLISHED:
         event.revision += 1
+        if event.campaign.is_admin(organiser):
+            _vouch_for_text(event)
+        else:
+            _flag_text_changes(event)
     db.session.flush()
     return changed
+
+
+def _vouch_for_text(event: Event) -> None:
+    event.reviewed_title = event.title
+    event.reviewed_description = event.description
+    event.changed_since_review_at = None
+
+
+def _flag_text_changes(event: Event) -> None:
+    """The organiser changed what the public reads (a description could send people
+    elsewhere): the campaign's admins see it in their review queue until they accept it.
+    Changed back to what they vouched for, it needs no review."""
+    if (event.title, event.description) == (event.reviewed_title, event.reviewed_description):
+        event.changed_since_review_at = None
+    else:
+        event.changed_since_review_at = utcnow()
+
+
+def accept_changes(event: Event, admin: Organiser) -> None:
+    """A campaign admin read the changed title and description and vouches for them."""
+    _require_admin(event, admin)
+    if event.status is not EventStatus.PUBLISHED or event.changed_since_review_at is None:
+        raise EventError((None, "nothing_to_accept"))
+    _vouch_for_text(event)
+    db.session.flush()
 
 
 def _move(event: Event, allowed_from: set[EventStatus], to: EventStatus) -> None:
@@ -236,6 +265,7 @@ def publish_event(event: Event, admin: Organiser) -> None:
     _require_admin(event, admin)
     _move(event, {EventStatus.PENDING}, EventStatus.PUBLISHED)
     event.published_at = utcnow()
+    _vouch_for_text(event)
     db.session.flush()
 
 

@@ -84,6 +84,8 @@ def edit_event(ref: str):
         else:
             db.session.commit()
             flash(_("Event updated."), "success")
+            if event.changed_since_review_at is not None:
+                flash(_("The campaign's admins will read the changed text again."), "info")
             return redirect(url_for(".show_event", ref=event.ref))
     return render_template(
         "events/form.html", form=form, event=event, general_errors=general_errors
@@ -96,10 +98,11 @@ LIFECYCLE_ACTIONS = {
     "withdraw": (service.return_to_draft, _l("The event is a draft again.")),
     "publish": (service.publish_event, _l("Published: the event is now public.")),
     "cancel": (service.cancel_event, _l("The event is cancelled.")),
+    "accept": (service.accept_changes, _l("Change accepted: you vouch for the new text.")),
 }
 
 
-@bp.post("/organise/events/<ref>/<any(submit, withdraw, publish, cancel):action>")
+@bp.post("/organise/events/<ref>/<any(submit, withdraw, publish, cancel, accept):action>")
 @login_required
 def change_status(ref: str, action: str):
     event = _editable_event_or_404(ref)
@@ -123,7 +126,10 @@ def change_status(ref: str, action: str):
 @login_required
 def review():
     return render_template(
-        "organise/review.html", events=queries.pending_review(current_user), action_form=EmptyForm()
+        "organise/review.html",
+        events=queries.pending_review(current_user),
+        changed=queries.changed_since_review(current_user),
+        action_form=EmptyForm(),
     )
 
 

@@ -114,6 +114,11 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The title and description as a campaign admin last vouched for them (at publication,
+    #: or on accepting a change). An organiser's later edit of either is flagged for review.
+    reviewed_title: Mapped[str | None] = mapped_column(String(120))
+    reviewed_description: Mapped[str | None] = mapped_column(Text)
+    changed_since_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the volunteers' personal data was deleted (retention); the counts below stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -171,3 +171,36 @@ def test_the_maximum_group_size_never_drops_below_a_group(make_event):
     assert event.max_group_size == 6
     assert service.update_event(event, event.organiser, event_details(max_group_size=5))
     assert event.max_group_size == 5
+
+
+def test_an_organisers_text_change_goes_back_to_the_admins(make_event, make_organiser):
+    from campaign.events.queries import changed_since_review, pending_review_count
+
+    event = make_event(description="Stand with us.")
+    owner, admin = event.organiser, event.campaign.admins[0]
+    assert (event.reviewed_title, event.reviewed_description) == (event.title, "Stand with us.")
+    assert event.changed_since_review_at is None
+    service.update_event(event, owner, event_details(description="Meet instead at the car park."))
+    assert event.changed_since_review_at is not None
+    assert changed_since_review(admin) == [event]
+    assert pending_review_count(admin) == 1
+    assert changed_since_review(make_organiser()) == []  # not their campaign
+    # The owner cannot vouch for their own change; the admin can.
+    with pytest.raises(service.EventError):
+        service.accept_changes(event, owner)
+    service.accept_changes(event, admin)
+    assert event.reviewed_description == "Meet instead at the car park."
+    assert changed_since_review(admin) == [] and pending_review_count(admin) == 0
+    with pytest.raises(service.EventError):
+        service.accept_changes(event, admin)  # nothing left to accept
+    # Changed and changed back to what was vouched for: nothing to review.
+    service.update_event(event, owner, event_details(title="Another title"))
+    assert event.changed_since_review_at is not None
+    service.update_event(event, owner, event_details(description="Meet instead at the car park."))
+    assert event.changed_since_review_at is None
+    # The admin's own edits are vouched for; so are a draft's (reviewed at publication).
+    service.update_event(event, admin, event_details(description="Bring water."))
+    assert event.changed_since_review_at is None and event.reviewed_description == "Bring water."
+    draft = make_event(status=EventStatus.DRAFT)
+    service.update_event(draft, draft.organiser, event_details(description="Changed"))
+    assert draft.changed_since_review_at is None

@@ -376,3 +376,28 @@ def test_unknown_pages_are_404_not_500(client, app):
     assert client.get("/e/nope").status_code == 404
     assert client.get("/c/nope").status_code == 404
     assert client.post("/organise/events/nope/explode").status_code in (404, 405)
+
+
+def test_admins_review_text_changed_after_publication(client, signed_in, make_event):
+    event = make_event(title="Vigil at the town hall", description="Stand with us.")
+    signed_in(event.organiser)
+    changed = {**_same_place_and_time(event), "description": "Come to the back entrance."}
+    data = _form(client, event.campaign, title="Vigil at the town hall", **changed)
+    assert client.post(f"/organise/events/{event.ref}/edit", data=data).status_code == 302
+    page = client.get(f"/e/{event.ref}").get_data(as_text=True)
+    assert "will read the changed text again" in page
+    signed_in(event.campaign.admins[0])
+    queue = client.get("/organise/review").get_data(as_text=True)
+    assert "Changed since you published them" in queue
+    assert "Stand with us." in queue and "Come to the back entrance." in queue
+    assert "1 event waiting for review" in client.get("/organise").get_data(as_text=True)
+    token = csrf_token(client, "/organise/review")
+    response = client.post(
+        f"/organise/events/{event.ref}/accept", data={"csrf_token": token, "back": "review"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(event)
+    assert event.changed_since_review_at is None
+    assert "Changed since you published them" not in client.get("/organise/review").get_data(
+        as_text=True
+    )
