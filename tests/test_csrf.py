@@ -26,12 +26,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from campaign.accounts.service import enable_two_factor, new_totp_secret
+from campaign.events import service as events
 from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.models import EventStatus, Organiser, SloganKind, SloganStatus
 from campaign.slogans.service import SloganDetails, add_slogan, review_slogan, suggest_slogan
 from campaign.slogans.views import REVIEW_ACTIONS
-from tests.conftest import PASSWORD, csrf_token, local_input, sign_in
+from tests.conftest import PASSWORD, csrf_token, event_details, local_input, sign_in
 from tests.groups.conftest import volunteer
 
 REFUSED = "This form has expired or was sent from elsewhere"
@@ -338,6 +339,7 @@ LIFECYCLE = {
     "withdraw": (EventStatus.PENDING, "organiser"),
     "publish": (EventStatus.PENDING, "admin"),
     "cancel": (EventStatus.PUBLISHED, "organiser"),
+    "accept": (EventStatus.PUBLISHED, "admin"),
 }
 
 
@@ -345,8 +347,14 @@ LIFECYCLE = {
 def _change_status(w: World, client: FlaskClient, action: str) -> Post:
     status, who = LIFECYCLE[action]
     event = w.event_in(status)
+    data = {}
+    if action == "publish":  # the fingerprint of the page the admin read
+        data["seen"] = events.review_fingerprint(event)
+    if action == "accept":  # a text change by the organiser, waiting for the admin
+        events.update_event(event, w.organiser, event_details(description="Changed."))
+        db.session.commit()
     signed_in_as(client, getattr(w, who))
-    return Post(f"/organise/events/{event.ref}/{action}")
+    return Post(f"/organise/events/{event.ref}/{action}", data)
 
 
 @case("groups.join_event")

@@ -4,6 +4,7 @@ draft → pending (submitted for review) → published (by a campaign admin) →
 Services add and flush; the caller commits.
 """
 
+import hashlib
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
@@ -11,7 +12,12 @@ from sqlalchemy import func, select
 
 from campaign.countries import country_codes
 from campaign.extensions import db
-from campaign.localtime import NonexistentLocalTime, local_to_utc, zone_or_none
+from campaign.localtime import (
+    NonexistentLocalTime,
+    local_to_utc,
+    timezone_names,
+    zone_or_none,
+)
 from campaign.models import (
     ABSOLUTE_MAX_GROUP_SIZE,
     ABSOLUTE_MIN_GROUP_SIZE,
@@ -92,7 +98,8 @@ def _stored_values(details: EventDetails, *, event: Event | None) -> dict:
     if details.max_group_size < details.min_group_size:
         problems.append(("max_group_size", "max_below_min"))
     starts_at = ends_at = deadline = None
-    zone = zone_or_none(details.timezone)
+    # Only the zones the form lists: an edit form posted back unchanged keeps the zone.
+    zone = zone_or_none(details.timezone) if details.timezone in timezone_names() else None
     if zone is None:
         problems.append(("timezone", "unknown_timezone"))
     else:
@@ -119,6 +126,8 @@ def _stored_values(details: EventDetails, *, event: Event | None) -> dict:
     values = {
         f.name: getattr(details, f.name) for f in fields(details) if not f.name.startswith("local_")
     }
+    for name in ("title", "venue_name", "address", "city", "description"):
+        values[name] = (values[name] or "").strip()
     values.update(starts_at=starts_at, ends_at=ends_at, signup_deadline=deadline)
     return values
 
@@ -130,6 +139,25 @@ def create_event(campaign: Campaign, organiser: Organiser, details: EventDetails
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def _lock(event: Event) -> None:
+    """Take the lock joins take (BEGIN IMMEDIATE on SQLite, SELECT … FOR UPDATE on
+    PostgreSQL) and read the event fresh under it."""
+    begin_write()
+    db.session.scalars(
+        select(Event)
+        .where(Event.id == event.id)
+        .with_for_update(of=Event)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def review_fingerprint(event: Event) -> str:
+    """A digest of everything an admin reads before publishing. The publish button carries
+    the one the admin saw: if the organiser changed the event meanwhile, it differs."""
+    parts = [getattr(event, name) for name in REVIEWED_FIELDS]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def _require_editor(event: Event, organiser: Organiser) -> None:
@@ -158,6 +186,18 @@ PLACE_AND_TIME = {
 }
 
 
+#: What a campaign admin reads before publishing (see ``review_fingerprint``).
+REVIEWED_FIELDS = (
+    "title",
+    "description",
+    *PLACE_AND_TIME,
+    "signup_deadline",
+    "min_group_size",
+    "max_group_size",
+    "organiser_id",
+)
+
+
 def largest_group_size(event: Event) -> int:
     """Members in the event's fullest group (0 with no members)."""
     per_group = (
@@ -182,16 +222,9 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
     A published event's place and time were checked by a campaign admin: only an admin may
     change them, or an approved event could be moved somewhere unchecked (a trap). The
     maximum group size never drops below a group's current members."""
+    # A join cannot slip in between counting the largest group and lowering the maximum.
+    _lock(event)
     _require_editor(event, organiser)
-    # The lock joins take: a join cannot slip in between counting the largest group and
-    # lowering the maximum. The event is read fresh under it.
-    begin_write()
-    db.session.scalars(
-        select(Event)
-        .where(Event.id == event.id)
-        .with_for_update(of=Event)
-        .execution_options(populate_existing=True)
-    ).one()
     if event.status is EventStatus.CANCELLED:
         raise EventError((None, "event_cancelled"))
     values = _stored_values(details, event=event)
@@ -210,7 +243,7 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
         raise EventError(*problems)
     changed = False
     for name, value in values.items():
-        if getattr(event, name) != value:
+        if not _same(getattr(event, name), value):
             setattr(event, name, value)
             changed = True
     if changed and event.status is EventStatus.PUBLISHED:
@@ -260,9 +293,15 @@ def submit_for_review(event: Event, organiser: Organiser) -> None:
     db.session.flush()
 
 
-def publish_event(event: Event, admin: Organiser) -> None:
-    """A campaign admin vouches for the event: only now can the public see it."""
+def publish_event(event: Event, admin: Organiser, seen: str | None = None) -> None:
+    """A campaign admin vouches for the event: only now can the public see it.
+
+    ``seen`` is the ``review_fingerprint`` of the page the admin read; an event changed
+    since is refused, so nobody publishes a place they have not seen."""
+    _lock(event)
     _require_admin(event, admin)
+    if seen is not None and seen != review_fingerprint(event):
+        raise EventError((None, "changed_while_reviewing"))
     _move(event, {EventStatus.PENDING}, EventStatus.PUBLISHED)
     event.published_at = utcnow()
     _vouch_for_text(event)

@@ -1,3 +1,5 @@
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -109,17 +111,30 @@ def change_status(ref: str, action: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     change, message = LIFECYCLE_ACTIONS[action]
+    if action == "publish":  # only what the admin read: the fingerprint of the page they saw
+        change = partial(service.publish_event, seen=request.form.get("seen", ""))
     try:
         change(event, current_user)
-    except service.EventError:
+    except service.EventError as error:
         db.session.rollback()
-        flash(_("That is not possible for this event now."), "error")
+        if "changed_while_reviewing" in error.codes:
+            flash(
+                _("The event changed while you were reading it. Read it again, then publish."),
+                "error",
+            )
+        else:
+            flash(_("That is not possible for this event now."), "error")
     else:
         db.session.commit()
         flash(message, "success")
     if request.form.get("back") == "review":
         return redirect(url_for(".review"))
     return redirect(url_for(".show_event", ref=event.ref))
+
+
+@bp.app_template_global()
+def review_fingerprint(event) -> str:
+    return service.review_fingerprint(event)
 
 
 @bp.get("/organise/review")

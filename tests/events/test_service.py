@@ -204,3 +204,29 @@ def test_an_organisers_text_change_goes_back_to_the_admins(make_event, make_orga
     draft = make_event(status=EventStatus.DRAFT)
     service.update_event(draft, draft.organiser, event_details(description="Changed"))
     assert draft.changed_since_review_at is None
+
+
+def test_only_listed_zones_and_trimmed_texts_are_stored(make_campaign, make_organiser):
+    """What the edit form can show again: posted back unchanged, it changes nothing."""
+    with pytest.raises(service.EventError) as error:
+        service.create_event(
+            make_campaign(), make_organiser(), event_details(timezone="US/Eastern")
+        )
+    assert error.value.problems == [("timezone", "unknown_timezone")]
+    event = service.create_event(
+        make_campaign(), make_organiser(), event_details(title="  Vigil ", city=" Leeds\n")
+    )
+    assert (event.title, event.city) == ("Vigil", "Leeds")
+
+
+def test_publishing_needs_the_event_as_the_admin_saw_it(make_event):
+    event = make_event(status=EventStatus.PENDING)
+    admin = event.campaign.admins[0]
+    seen = service.review_fingerprint(event)
+    service.update_event(event, event.organiser, event_details(address="Behind the station"))
+    with pytest.raises(service.EventError) as error:
+        service.publish_event(event, admin, seen=seen)
+    assert error.value.codes == ["changed_while_reviewing"]
+    assert event.status is EventStatus.PENDING
+    service.publish_event(event, admin, seen=service.review_fingerprint(event))
+    assert event.status is EventStatus.PUBLISHED

@@ -1,5 +1,6 @@
 import re
 from datetime import UTC, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -297,10 +298,22 @@ def test_submit_review_and_publish_through_the_pages(client, app, signed_in, mak
     sign_in(admin_client, event.campaign.admins[0].email)
     queue = admin_client.get("/organise/review").get_data(as_text=True)
     assert "Needs a review" in queue
+    seen = re.search(r'name="seen" value="([0-9a-f]+)"', queue).group(1)
     token = csrf_token(admin_client, "/organise/review")
-    response = admin_client.post(
-        f"/organise/events/{event.ref}/publish", data={"csrf_token": token, "back": "review"}
-    )
+    publish = {"csrf_token": token, "back": "review", "seen": seen}
+    # The organiser moves the event while the admin reads the queue: publishing is refused.
+    moved = {**_same_place_and_time(event), "address": "Behind the station"}
+    data = _form(owner_client, event.campaign, title="Needs a review", **moved)
+    assert owner_client.post(f"/organise/events/{event.ref}/edit", data=data).status_code == 302
+    response = admin_client.post(f"/organise/events/{event.ref}/publish", data=publish)
+    db.session.refresh(event)
+    assert event.status is EventStatus.PENDING
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The event changed while you were reading it" in page
+    assert "Behind the station" in page
+    # Read again, published.
+    publish["seen"] = re.search(r'name="seen" value="([0-9a-f]+)"', page).group(1)
+    response = admin_client.post(f"/organise/events/{event.ref}/publish", data=publish)
     assert response.headers["Location"] == "/organise/review"
     db.session.refresh(event)
     assert event.status is EventStatus.PUBLISHED
@@ -401,3 +414,73 @@ def test_admins_review_text_changed_after_publication(client, signed_in, make_ev
     assert "Changed since you published them" not in client.get("/organise/review").get_data(
         as_text=True
     )
+
+
+class _FormValues(HTMLParser):
+    """The values a browser would post back from the page's event form, unchanged."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._select = self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") != "submit":
+            self.values[name] = attrs.get("value") or ""
+        elif tag == "select":
+            self._select = name
+        elif (
+            tag == "option"
+            and self._select
+            and ("selected" in attrs or self._select not in self.values)
+        ):
+            self.values[self._select] = attrs.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
+def _form_as_shown(client, url: str) -> dict[str, str]:
+    parser = _FormValues()
+    parser.feed(client.get(url).get_data(as_text=True))
+    values = parser.values
+    if values.get("description", "").startswith("\n"):  # the newline after <textarea>
+        values["description"] = values["description"][1:]
+    return values
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_the_edit_form_posted_back_unchanged_changes_nothing(
+    client, signed_in, make_event, language
+):
+    event = make_event(
+        timezone="Asia/Kabul",
+        latitude=0.1 + 0.2,
+        longitude=1e-05,
+        address="",
+        venue_type=VenueType.MOSQUE,
+        description="Line one.\nLine two, with a comma; and a semicolon.",
+    )
+    signed_in(event.organiser)
+    client.get(f"/language/{language}")
+    url = f"/organise/events/{event.ref}/edit"
+    assert f'lang="{language}"' in client.get(url).get_data(as_text=True)
+    values = _form_as_shown(client, url)
+    assert values["timezone"] == "Asia/Kabul" and values["venue_type"] == "mosque"
+    response = client.post(url, data=values)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    db.session.refresh(event)
+    assert event.revision == 0 and event.changed_since_review_at is None
+    assert event.latitude == 0.1 + 0.2 and event.longitude == 1e-05
