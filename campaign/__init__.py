@@ -43,7 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from campaign import cli, errors, security, templating
+    from campaign.exports import fastpath
 
+    fastpath.install(app)  # before ProxyFix wraps the app, so it sees what Flask sees
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

@@ -23,7 +23,7 @@ def _page(code: int, message):
     return render_template("errors.html", code=code, message=message), code
 
 
-def _has_control_characters(text: str) -> bool:
+def has_control_characters(text: str) -> bool:
     return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
 
 
@@ -31,8 +31,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_control_characters():
         """A NUL byte in a path or query reaches no database (PostgreSQL refuses it)."""
-        if _has_control_characters(request.path) or any(
-            _has_control_characters(key) or _has_control_characters(value)
+        if has_control_characters(request.path) or any(
+            has_control_characters(key) or has_control_characters(value)
             for key, value in request.args.items(multi=True)
         ):
             return _page(400, MESSAGES[400])

@@ -22,11 +22,16 @@ def select_locale() -> str:
     """The visitor's language; English outside a request (the CLI, services under test)."""
     if not has_request_context():
         return "en"
-    languages = current_app.config["LANGUAGES"]
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    return locale_of(request, current_app.config["LANGUAGES"])
+
+
+def locale_of(http_request, languages) -> str:
+    """The language chosen with the switcher (a cookie), else the best of Accept-Language.
+    ``http_request`` is Flask's request or a plain werkzeug one (``exports.fastpath``)."""
+    chosen = http_request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages.keys()) or "en"
+    return http_request.accept_languages.best_match(languages.keys()) or "en"
 
 
 def text_direction(language: str) -> str:

@@ -201,11 +201,36 @@ def feed_version(slug: str, filters: FeedFilters, url_root: str, now: datetime):
         return None
     campaign_id, revision, changed_at = row
     window = feed_window_start(now)
-    parts = (FEED_FORMAT, campaign_id, revision, window.date(), filters.key(), url_root)
-    digest = hashlib.sha256("\n".join(map(str, (*parts, get_locale()))).encode()).hexdigest()
+    etag = feed_etag(campaign_id, revision, now, filters, url_root, str(get_locale()))
     # The window's move at midnight is a change too.
     last_modified = max(changed_at, window + FEED_KEEPS_PAST).replace(microsecond=0)
-    return FeedVersion(campaign_id, digest[:32], last_modified)
+    return FeedVersion(campaign_id, etag, last_modified)
+
+
+def feed_etag(
+    campaign_id: int, revision: int, now: datetime, filters: FeedFilters, url_root: str, locale: str
+) -> str:
+    """Everything the feed's bytes depend on: the campaign's events (its feed revision), the
+    day (the 30-day window), the filters, the host in its URLs and the language."""
+    window = feed_window_start(now)
+    parts = (FEED_FORMAT, campaign_id, revision, window.date(), filters.key(), url_root, locale)
+    return hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+#: What a feed response varies on, and how long a copy may be used without asking.
+FEED_VARY = "Accept-Language, Cookie, Accept-Encoding"
+
+
+def feed_validator_headers(etag: str) -> list[tuple[str, str]]:
+    return [("ETag", f'"{etag}"'), ("Cache-Control", "no-cache"), ("Vary", FEED_VARY)]
+
+
+@dataclass(frozen=True)
+class CachedFeed:
+    """A built feed and its Last-Modified (an HTTP date), which the ETag fixes too."""
+
+    body: bytes
+    last_modified: str
 
 
 def feed_events(campaign: Campaign, filters: FeedFilters, now: datetime) -> list[Event]:
@@ -239,28 +264,28 @@ class FeedCache:
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._entries: OrderedDict[str, CachedFeed] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, etag: str) -> bytes | None:
+    def get(self, etag: str) -> CachedFeed | None:
         with self._lock:
-            body = self._entries.get(etag)
-            if body is not None:
+            feed = self._entries.get(etag)
+            if feed is not None:
                 self._entries.move_to_end(etag)
-            return body
+            return feed
 
-    def put(self, etag: str, body: bytes) -> None:
-        if len(body) > self.max_bytes:
+    def put(self, etag: str, feed: CachedFeed) -> None:
+        if len(feed.body) > self.max_bytes:
             return
         with self._lock:
             old = self._entries.pop(etag, None)
-            self._size -= len(old) if old is not None else 0
-            self._entries[etag] = body
-            self._size += len(body)
+            self._size -= len(old.body) if old is not None else 0
+            self._entries[etag] = feed
+            self._size += len(feed.body)
             while self._size > self.max_bytes:
                 _, evicted = self._entries.popitem(last=False)
-                self._size -= len(evicted)
+                self._size -= len(evicted.body)
 
     def clear(self) -> None:
         with self._lock:

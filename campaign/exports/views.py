@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
-from werkzeug.http import is_resource_modified
+from werkzeug.http import http_date, is_resource_modified
 
 from campaign.events.queries import event_by_ref
 from campaign.exports import feeds
@@ -111,32 +111,33 @@ def campaign_calendar(slug: str):
     version = feeds.feed_version(slug, filters, request.url_root, now)
     if version is None:
         abort(404)
-    headers = {
-        "ETag": f'"{version.etag}"',
-        "Last-Modified": version.last_modified,
-        "Cache-Control": "no-cache",
-        "Vary": "Accept-Language, Cookie, Accept-Encoding",
-    }
     # Answered from one primary-key read: calendar apps poll often and mostly get this.
     # Only the ETag decides: Last-Modified has one-second steps and each worker's clock, so
     # a change in the same second as a fetch would be missed by If-Modified-Since.
+    # (Usually answered before Flask, by campaign.exports.fastpath, the same way.)
     if request.if_none_match and not is_resource_modified(request.environ, etag=version.etag):
         response = Response(status=304)
-        response.headers.update({k: v for k, v in headers.items() if k != "Last-Modified"})
+        response.headers.extend(feeds.feed_validator_headers(version.etag))
         return response
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
     key = version.etag + (".gz" if gzipped else "")
-    body = feed_cache().get(key)
-    if body is None:
+    cached = feed_cache().get(key)
+    if cached is None:
         body = _shared_feed(version, filters, now, gzipped)
-        feed_cache().put(key, body)
-    response = _ics(body, f"{slug}.ics", disposition="inline")
+        cached = feeds.CachedFeed(body, http_date(version.last_modified))
+        feed_cache().put(key, cached)
+    return feed_response(cached, slug, gzipped, version.etag)
+
+
+def feed_response(cached: feeds.CachedFeed, slug: str, gzipped: bool, etag: str) -> Response:
+    response = _ics(cached.body, f"{slug}.ics", disposition="inline")
     if gzipped:
         response.content_encoding = "gzip"
-    response.headers["ETag"] = headers["ETag"]
-    response.last_modified = version.last_modified
-    response.headers["Cache-Control"] = headers["Cache-Control"]
-    response.headers["Vary"] = headers["Vary"]
+    response.headers["ETag"] = f'"{etag}"'
+    response.headers["Last-Modified"] = cached.last_modified
+    response.headers.extend(
+        (name, value) for name, value in feeds.feed_validator_headers(etag) if name != "ETag"
+    )
     return response
 
 

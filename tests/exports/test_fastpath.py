@@ -1,0 +1,93 @@
+"""Campaign feeds answered before Flask (campaign/exports/fastpath.py) answer exactly as
+Flask's view does: same status, headers and bytes, for every way a calendar app asks."""
+
+import gzip
+
+import pytest
+
+from campaign.exports.fastpath import FeedFastPath
+from tests.conftest import count_queries
+
+ASKS = {
+    "plain": ("", {}),
+    "gzip": ("", {"Accept-Encoding": "gzip, deflate"}),
+    "persian": ("", {"Accept-Language": "fa-AF,fa;q=0.9"}),
+    "urdu by the switcher": ("", {"Cookie": "lang=ur", "Accept-Language": "en"}),
+    "by country": ("?country=gb", {}),
+    "by city and kind of place": ("?city=London&venue_type=government_assembly", {}),
+}
+
+
+def _comparable(response) -> tuple:
+    headers = sorted((k, v) for k, v in response.headers.items() if k != "Date")
+    return response.status_code, headers, response.data
+
+
+@pytest.fixture
+def flask_only(app):
+    """Call the same app with and without the fast path in front."""
+    fast = app.wsgi_app
+    assert isinstance(fast, FeedFastPath)
+
+    def without(call):
+        app.wsgi_app = fast.wsgi_app
+        try:
+            return call()
+        finally:
+            app.wsgi_app = fast
+
+    return without
+
+
+@pytest.mark.parametrize("ask", ASKS)
+@pytest.mark.parametrize("base_url", ["http://localhost", "https://calendar.example"])
+def test_fast_answers_equal_flasks(client, make_campaign, make_event, flask_only, ask, base_url):
+    campaign = make_campaign()
+    make_event(campaign=campaign, title="Vigil; with a comma, and a semicolon")
+    query, headers = ASKS[ask]
+    url = f"/c/{campaign.slug}/calendar.ics{query}"
+
+    def get(**more):
+        return client.get(url, base_url=base_url, headers={**headers, **more})
+
+    built = flask_only(get)  # Flask builds the feed; this worker caches it
+    assert built.status_code == 200
+    body = gzip.decompress(built.data) if ask == "gzip" else built.data
+    assert b"BEGIN:VCALENDAR" in body
+    with count_queries() as statements:
+        fast = get()
+    assert statements == [], "Flask answered: the fast path missed"
+    assert _comparable(fast) == _comparable(built)
+
+    etag = built.headers["ETag"]
+    with count_queries() as statements:
+        fast = get(**{"If-None-Match": etag})
+    assert statements == []
+    flask_304 = flask_only(lambda: get(**{"If-None-Match": etag}))
+    assert fast.status_code == 304
+    assert _comparable(fast) == _comparable(flask_304)
+    if base_url.startswith("https"):
+        assert "Strict-Transport-Security" in fast.headers
+
+
+def test_a_change_is_never_answered_from_the_old_copy(client, make_campaign, make_event):
+    campaign = make_campaign()
+    make_event(campaign=campaign)
+    url = f"/c/{campaign.slug}/calendar.ics"
+    first = client.get(url)
+    client.get(url)  # cached
+    added = make_event(campaign=campaign, title="Added later")
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert again.headers["ETag"] != first.headers["ETag"]
+    assert f"event-{added.ref}@campaign".encode() in again.data
+
+
+def test_what_the_fast_path_cannot_answer_goes_to_flask(client, make_campaign, make_event):
+    campaign = make_campaign()
+    make_event(campaign=campaign)
+    assert client.get("/c/no-such-campaign/calendar.ics").status_code == 404
+    assert client.get(f"/c/{campaign.slug}/calendar.ics?country=Narnia").status_code == 400
+    assert client.get(f"/c/{campaign.slug}/calendar.ics?city=a%00b").status_code == 400
+    head = client.head(f"/c/{campaign.slug}/calendar.ics")
+    assert head.status_code == 200 and head.data == b""
