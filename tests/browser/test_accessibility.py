@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from campaign.events.service import update_event
 from campaign.extensions import db
 from campaign.groups import service as groups
+from campaign.models import EventStatus
 from tests.browser.conftest import DESKTOP
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, event_details
 from tests.groups.conftest import volunteer
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -33,6 +35,13 @@ def serious_violations(page) -> list[str]:
 def pages(make_event):
     event = make_event(latitude=51.5, longitude=-0.12)
     joined = groups.start_group(event, volunteer())
+    # The admins' review queue with both kinds of card: waiting, and changed since published.
+    make_event(campaign=event.campaign, status=EventStatus.PENDING, title="Waiting")
+    update_event(
+        event,
+        event.organiser,
+        event_details(latitude=51.5, longitude=-0.12, description="Meet at the side door."),
+    )
     db.session.commit()
     return {
         "campaign": f"/c/{event.campaign.slug}",
@@ -41,6 +50,7 @@ def pages(make_event):
         "member": f"/me/{joined.token}",
         "event form": "/organise/events/new",
         "organiser": event.organiser.email,
+        "admin": event.campaign.admins[0].email,
     }
 
 
@@ -55,12 +65,21 @@ def test_main_pages_have_no_serious_violations(open_page, pages, language):
         page.goto(pages[name])
         assert page.evaluate("document.documentElement.lang") == language
         found[name] = serious_violations(page)
-    organiser = open_page(**DESKTOP, bypass_csp=True)
-    organiser.goto(f"/language/{language}?next=/auth/login")
-    organiser.fill("input[name=email]", pages["organiser"])
-    organiser.fill("input[name=password]", PASSWORD)
-    organiser.locator("form.stack button[type=submit], form.stack input[type=submit]").first.click()
-    organiser.wait_for_url("**/organise")
+    organiser = _signed_in(open_page, language, pages["organiser"])
     organiser.goto(pages["event form"])
     found["event form"] = serious_violations(organiser)
+    admin = _signed_in(open_page, language, pages["admin"])
+    admin.goto("/organise/review")
+    assert admin.locator(".text-change").count() == 1
+    found["review queue"] = serious_violations(admin)
     assert found == {name: [] for name in found}
+
+
+def _signed_in(open_page, language: str, email: str):
+    page = open_page(**DESKTOP, bypass_csp=True)
+    page.goto(f"/language/{language}?next=/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form.stack button[type=submit], form.stack input[type=submit]").first.click()
+    page.wait_for_url("**/organise")
+    return page
