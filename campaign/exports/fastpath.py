@@ -80,6 +80,8 @@ class FeedFastPath:
     def answer(self, environ, slug: str) -> Response | None:
         """A 304 or the cached 200, or None for Flask to answer."""
         request = Request(environ)
+        if self.app.config["SESSION_COOKIE_NAME"] in request.cookies:
+            return None  # Flask may refresh a signed-in session's cookies on the way out
         arguments = request.args.items(multi=True)
         if any(has_control_characters(k) or has_control_characters(v) for k, v in arguments):
             return None  # Flask refuses these with its error page
@@ -112,5 +114,9 @@ class FeedFastPath:
 def install(app: Flask) -> None:
     """Put the fast path in front of Flask (inside ProxyFix, so it sees the client's host
     and scheme as Flask does). ``FEED_FAST_PATH = False`` turns it off."""
-    if app.config.get("FEED_FAST_PATH", True):
+    # Not with settings whose checks run in Flask's hooks: trusted hosts, default rate limits.
+    checked_in_flask = ("TRUSTED_HOSTS", "RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION")
+    if app.config.get("FEED_FAST_PATH", True) and not any(
+        app.config.get(name) for name in checked_in_flask
+    ):
         app.wsgi_app = FeedFastPath(app, app.wsgi_app)

@@ -7,7 +7,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
@@ -15,6 +14,7 @@ from sqlalchemy.orm import lazyload
 from campaign.countries import country_name
 from campaign.exports.ical import CalendarEntry
 from campaign.extensions import db
+from campaign.i18n import select_locale
 from campaign.models import Campaign, Event, EventStatus, GroupState, Membership, VenueType
 from campaign.navigation import absolute_url_for
 
@@ -201,7 +201,8 @@ def feed_version(slug: str, filters: FeedFilters, url_root: str, now: datetime):
         return None
     campaign_id, revision, changed_at = row
     window = feed_window_start(now)
-    etag = feed_etag(campaign_id, revision, now, filters, url_root, str(get_locale()))
+    # The selector's own answer, as campaign.exports.fastpath computes it.
+    etag = feed_etag(campaign_id, revision, now, filters, url_root, select_locale())
     # The window's move at midnight is a change too.
     last_modified = max(changed_at, window + FEED_KEEPS_PAST).replace(microsecond=0)
     return FeedVersion(campaign_id, etag, last_modified)

@@ -91,3 +91,29 @@ def test_what_the_fast_path_cannot_answer_goes_to_flask(client, make_campaign, m
     assert client.get(f"/c/{campaign.slug}/calendar.ics?city=a%00b").status_code == 400
     head = client.head(f"/c/{campaign.slug}/calendar.ics")
     assert head.status_code == 200 and head.data == b""
+
+
+def test_a_signed_in_browser_is_answered_by_flask(client, make_campaign, make_event):
+    """Flask may refresh a session's cookies on the way out; the fast path sends none."""
+    campaign = make_campaign()
+    make_event(campaign=campaign)
+    url = f"/c/{campaign.slug}/calendar.ics"
+    client.get(url)
+    client.set_cookie("session", "anything")
+    with count_queries() as statements:
+        assert client.get(url).status_code == 200
+    assert len(statements) == 1  # Flask's view read the revision
+
+
+def test_not_installed_where_flask_hooks_must_check_every_request(database_url):
+    from campaign import create_app
+    from tests.conftest import _config
+
+    assert isinstance(create_app(_config(database_url)).wsgi_app, FeedFastPath)
+    for setting in (
+        {"TRUSTED_HOSTS": ["calendar.example"]},
+        {"RATELIMIT_DEFAULT": "100 per minute"},
+        {"FEED_FAST_PATH": False},
+    ):
+        app = create_app({**_config(database_url), **setting})
+        assert not isinstance(app.wsgi_app, FeedFastPath), setting
