@@ -20,8 +20,11 @@ worker_class = "sync"
 timeout = _env("timeout", 30)  # a worker stuck this long is killed and replaced
 graceful_timeout = _env("graceful_timeout", 20)
 keepalive = _env("keepalive", 5)
-max_requests = _env("max_requests", 5000)  # recycle workers now and then
-max_requests_jitter = _env("max_requests_jitter", 500)
+#: Recycle workers now and then, at well spread counts: workers serving the same load
+#: reach the same count together, and all of them booting at once (about a second each)
+#: stalls every request meanwhile.
+max_requests = _env("max_requests", 20000)
+max_requests_jitter = _env("max_requests_jitter", 10000)
 #: Access log without personal data: no client address, no query string, no referrer and
 #: no user agent; member tokens in paths are redacted by campaign.security.
 accesslog = _env("accesslog", "-")

@@ -6,32 +6,47 @@ in front of Flask: one primary-key read on a pooled connection, no session, no t
 extension hooks. Anything else (a feed this worker has not built yet, a bad or odd filter, an
 unknown campaign, a HEAD request) goes on to Flask, whose view
 (``campaign.exports.views.campaign_calendar``) answers the same way from the same functions:
-the ETag from ``feeds.feed_etag``, the headers from ``feeds.feed_validator_headers`` and
-``security.security_headers``, the 200 from ``views.feed_response``.
+the ETag from ``feeds.feed_etag``, the headers from ``feeds.feed_headers``,
+``feeds.feed_validator_headers`` and ``security.security_headers``.
 
 The ETag never lies: it is computed from the campaign's feed revision read from the database
 on every request, so no worker answers from a stale copy. Where this path and Flask could
 read a request differently, the worst outcome is a miss and Flask answers.
 """
 
+import contextlib
+import os
 import re
+import threading
 from datetime import UTC, datetime
 
-from flask import Flask, Response
-from sqlalchemy import bindparam, select
+from flask import Flask
+from sqlalchemy import bindparam, event, select
 from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Request
 
 from campaign.errors import has_control_characters
 from campaign.exports import feeds
-from campaign.exports.views import feed_response
 from campaign.extensions import db
-from campaign.i18n import locale_of
+from campaign.i18n import LANGUAGE_COOKIE, locale_of
 from campaign.models import Campaign
 from campaign.security import security_headers
 
 #: The feed's URL; campaign slugs are lower-case letters, digits and hyphens.
 FEED_PATH = re.compile(r"/c/([a-z0-9-]{1,64})/calendar\.ics")
+
+
+class _Memo(dict):
+    """A small memo of pure answers (URL roots, locales): emptied when full, so odd headers
+    cannot grow a worker's memory."""
+
+    def remember(self, key, compute):
+        value = self.get(key)
+        if value is None:
+            if len(self) >= 256:
+                self.clear()
+            value = self[key] = compute()
+        return value
 
 
 class FeedFastPath:
@@ -43,72 +58,117 @@ class FeedFastPath:
         statement = select(Campaign.id, Campaign.feed_revision).where(
             Campaign.slug == bindparam("slug")
         )
-        compiled = statement.compile(dialect=self.engine.dialect)
-        self._sql = str(compiled)
-        self._compiled = compiled
+        self._compiled = statement.compile(dialect=self.engine.dialect)
+        self._sql = str(self._compiled)
         self._positional = self.engine.dialect.positional
+        self._session_cookie = app.config["SESSION_COOKIE_NAME"]
+        self._languages = app.config["LANGUAGES"]
+        self._security = {secure: security_headers(app.config, secure) for secure in (False, True)}
+        self._url_roots = _Memo()
+        self._locales = _Memo()
+        self._local = threading.local()
+        event.listen(self.engine, "engine_disposed", lambda _engine: self._close())
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "GET":
             match = FEED_PATH.fullmatch(environ.get("PATH_INFO", ""))
             if match:
                 try:
-                    response = self.answer(environ, match.group(1))
-                except Exception:
+                    answer = self.answer(environ, match.group(1))
+                except Exception as error:
                     if self.app.testing:
                         raise
-                    self.app.logger.exception("feed fast path failed; Flask answers instead")
-                    response = None
-                if response is not None:
-                    return response(environ, start_response)
+                    self._close()
+                    self.app.logger.warning("feed fast path: %r; Flask answers instead", error)
+                    answer = None
+                if answer is not None:
+                    status, headers, body = answer
+                    start_response(status, headers)
+                    return [body]
         return self.wsgi_app(environ, start_response)
+
+    # --- the one read --------------------------------------------------------------------
+
+    def _connection(self):
+        """This thread's own connection, taken from the engine's pool and detached from it
+        (no checkout, ping and reset per poll); opened again after a fork or an error."""
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.connection, local.pid = None, os.getpid()
+        if local.connection is None:
+            connection = self.engine.raw_connection()
+            connection.detach()
+            local.connection = connection
+        return local.connection
+
+    def _close(self) -> None:
+        connection, self._local.connection = getattr(self._local, "connection", None), None
+        if connection is not None:
+            with contextlib.suppress(Exception):  # already broken: nothing more to do
+                connection.close()
 
     def _revision(self, slug: str) -> tuple[int, int] | None:
         params = self._compiled.construct_params({"slug": slug})
         if self._positional:
             params = tuple(params[name] for name in self._compiled.positiontup)
-        connection = self.engine.raw_connection()  # from the pool; returned (rolled back) below
+        connection = self._connection()
+        cursor = connection.cursor()
         try:
-            cursor = connection.cursor()
             cursor.execute(self._sql, params)
             row = cursor.fetchone()
-            cursor.close()
         finally:
-            connection.close()
+            cursor.close()
+        connection.rollback()  # no transaction left open between polls
         return (row[0], row[1]) if row else None
 
-    def answer(self, environ, slug: str) -> Response | None:
-        """A 304 or the cached 200, or None for Flask to answer."""
+    # --- the answer --------------------------------------------------------------------
+
+    def _url_root(self, environ, request: Request) -> str:
+        key = (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("SCRIPT_NAME"),
+        )
+        return self._url_roots.remember(key, lambda: request.url_root)
+
+    def _locale(self, environ, request: Request) -> str:
+        chosen = request.cookies.get(LANGUAGE_COOKIE) if "HTTP_COOKIE" in environ else None
+        key = (chosen, environ.get("HTTP_ACCEPT_LANGUAGE"))
+        return self._locales.remember(key, lambda: locale_of(request, self._languages))
+
+    def answer(self, environ, slug: str) -> tuple[str, list, bytes] | None:
+        """A 304 or the cached 200 (status, headers, body), or None for Flask to answer."""
         request = Request(environ)
-        if self.app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        if "HTTP_COOKIE" in environ and self._session_cookie in request.cookies:
             return None  # Flask may refresh a signed-in session's cookies on the way out
-        arguments = request.args.items(multi=True)
-        if any(has_control_characters(k) or has_control_characters(v) for k, v in arguments):
-            return None  # Flask refuses these with its error page
-        try:
-            filters = feeds.FeedFilters.from_args(request.args)
-        except feeds.FeedFilterError:
-            return None
+        filters = feeds.FeedFilters()
+        if environ.get("QUERY_STRING"):
+            arguments = request.args.items(multi=True)
+            if any(has_control_characters(k) or has_control_characters(v) for k, v in arguments):
+                return None  # Flask refuses these with its error page
+            try:
+                filters = feeds.FeedFilters.from_args(request.args)
+            except feeds.FeedFilterError:
+                return None
         found = self._revision(slug)
         if found is None:
             return None
         campaign_id, revision = found
-        locale = locale_of(request, self.app.config["LANGUAGES"])
-        now = datetime.now(UTC)
-        etag = feeds.feed_etag(campaign_id, revision, now, filters, request.url_root, locale)
-        if request.if_none_match and not is_resource_modified(environ, etag=etag):
-            response = Response(status=304)
-            response.headers.extend(feeds.feed_validator_headers(etag))
-        else:
-            gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-            cache = self.app.extensions.get("campaign_feed_cache")
-            cached = cache.get(etag + (".gz" if gzipped else "")) if cache else None
-            if cached is None:
-                return None  # built by Flask, then cached for the next poll
-            response = feed_response(cached, slug, gzipped, etag)
-        for name, value in security_headers(self.app.config, request.is_secure):
-            response.headers.setdefault(name, value)
-        return response
+        locale = self._locale(environ, request)
+        url_root = self._url_root(environ, request)
+        etag = feeds.feed_etag(campaign_id, revision, datetime.now(UTC), filters, url_root, locale)
+        security = self._security[environ.get("wsgi.url_scheme") == "https"]
+        if "HTTP_IF_NONE_MATCH" in environ and not is_resource_modified(environ, etag=etag):
+            return "304 NOT MODIFIED", feeds.feed_validator_headers(etag) + security, b""
+        gzipped = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
+        cache = self.app.extensions.get("campaign_feed_cache")
+        cached = cache.get(etag + (".gz" if gzipped else "")) if cache else None
+        if cached is None:
+            return None  # built by Flask, then cached for the next poll
+        headers = feeds.feed_headers(cached, slug, gzipped, etag)
+        return "200 OK", headers + security, cached.body
 
 
 def install(app: Flask) -> None:

@@ -226,6 +226,19 @@ def feed_validator_headers(etag: str) -> list[tuple[str, str]]:
     return [("ETag", f'"{etag}"'), ("Cache-Control", "no-cache"), ("Vary", FEED_VARY)]
 
 
+def feed_headers(cached: "CachedFeed", slug: str, gzipped: bool, etag: str):
+    """A built feed's 200 headers (the security headers come on top)."""
+    headers = [
+        ("Content-Type", "text/calendar; charset=utf-8"),
+        ("Content-Length", str(len(cached.body))),
+        ("Content-Disposition", f'inline; filename="{slug}.ics"'),
+    ]
+    if gzipped:
+        headers.append(("Content-Encoding", "gzip"))
+    headers.append(("Last-Modified", cached.last_modified))
+    return headers + feed_validator_headers(etag)
+
+
 @dataclass(frozen=True)
 class CachedFeed:
     """A built feed and its Last-Modified (an HTTP date), which the ETag fixes too."""

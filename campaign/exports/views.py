@@ -130,15 +130,7 @@ def campaign_calendar(slug: str):
 
 
 def feed_response(cached: feeds.CachedFeed, slug: str, gzipped: bool, etag: str) -> Response:
-    response = _ics(cached.body, f"{slug}.ics", disposition="inline")
-    if gzipped:
-        response.content_encoding = "gzip"
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Last-Modified"] = cached.last_modified
-    response.headers.extend(
-        (name, value) for name, value in feeds.feed_validator_headers(etag) if name != "ETag"
-    )
-    return response
+    return Response(cached.body, headers=feeds.feed_headers(cached, slug, gzipped, etag))
 
 
 def _shared_feed(version, filters, now, gzipped: bool) -> bytes:
