@@ -99,12 +99,15 @@ def seed_scale(
     for n in range(events):
         city, country, zone, lat, lon = PLACES[n % len(PLACES)]
         start = now + timedelta(days=1 + n % 60, hours=n % 9)
+        title = f"I AM HAZARA in {city} #{n + 1}"
+        description = "Stand with us, in groups of at least three."
         event_rows.append(
             {
                 "ref": new_event_ref(),
                 "campaign_id": campaign.id,
                 "organiser_id": organiser.id,
-                "title": f"I AM HAZARA in {city} #{n + 1}",
+                "title": title,
+                "reviewed_title": title,  # what publish_event records as vouched for
                 "venue_type": list(VenueType)[n % len(VenueType)],
                 "venue_name": f"Square {n + 1}",
                 "address": f"{n + 1} Main Street",
@@ -116,7 +119,8 @@ def seed_scale(
                 "starts_at": start,
                 "local_date": start.astimezone(ZoneInfo(zone)).date(),
                 "ends_at": start + timedelta(hours=2),
-                "description": "Stand with us, in groups of at least three.",
+                "description": description,
+                "reviewed_description": description,
                 "min_group_size": 3,
                 "max_group_size": 8,
                 "status": EventStatus.PUBLISHED,

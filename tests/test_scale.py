@@ -130,3 +130,18 @@ def test_hot_queries_use_an_index(app, small_and_large, name):
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = " ".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}"), parameters))
         assert "Index" in plan and "Seq Scan" not in plan, plan
+
+
+def test_seeded_events_are_published_as_an_admin_vouched_for_them(app):
+    from campaign.events.service import review_fingerprint
+
+    seed_scale(5, 20, slug="vouched")
+    db.session.commit()
+    events = db.session.scalars(select(Event).where(Event.campaign.has(slug="vouched"))).all()
+    assert len(events) == 5
+    for event in events:
+        assert (event.reviewed_title, event.reviewed_description) == (
+            event.title,
+            event.description,
+        )
+        assert event.changed_since_review_at is None and review_fingerprint(event)
