@@ -5,7 +5,7 @@ On PostgreSQL, services lock the rows they change with SELECT … FOR UPDATE. On
 cannot always upgrade its lock, so a writer must start with BEGIN IMMEDIATE.
 """
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 
 from campaign.extensions import db
 
@@ -49,3 +49,20 @@ def begin_write() -> None:
             return
         session.rollback()
     session.connection(execution_options={"sqlite_immediate": True})
+
+
+def locked(model, row_id: int):
+    """The row read fresh with SELECT … FOR UPDATE (a no-op clause on SQLite)."""
+    return db.session.scalars(
+        select(model)
+        .where(model.id == row_id)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def lock_event(event):
+    """Take an event's write lock (the one every sign-up and event edit takes) and return
+    the event read fresh under it."""
+    begin_write()
+    return locked(type(event), event.id)

@@ -29,7 +29,7 @@ from campaign.models import (
     VenueType,
     utcnow,
 )
-from campaign.transactions import begin_write
+from campaign.transactions import lock_event
 
 
 class EventError(Exception):
@@ -141,18 +141,6 @@ def create_event(campaign: Campaign, organiser: Organiser, details: EventDetails
     return event
 
 
-def _lock(event: Event) -> None:
-    """Take the lock joins take (BEGIN IMMEDIATE on SQLite, SELECT … FOR UPDATE on
-    PostgreSQL) and read the event fresh under it."""
-    begin_write()
-    db.session.scalars(
-        select(Event)
-        .where(Event.id == event.id)
-        .with_for_update(of=Event)
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def review_fingerprint(event: Event) -> str:
     """A digest of everything an admin reads before publishing. The publish button carries
     the one the admin saw: if the organiser changed the event meanwhile, it differs."""
@@ -223,13 +211,14 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
     change them, or an approved event could be moved somewhere unchecked (a trap). The
     maximum group size never drops below a group's current members."""
     # A join cannot slip in between counting the largest group and lowering the maximum.
-    _lock(event)
+    lock_event(event)
     _require_editor(event, organiser)
     if event.status is EventStatus.CANCELLED:
         raise EventError((None, "event_cancelled"))
     values = _stored_values(details, event=event)
+    by_admin = event.campaign.is_admin(organiser)
     problems: list[tuple[str | None, str]] = []
-    if event.status is EventStatus.PUBLISHED and not event.campaign.is_admin(organiser):
+    if event.status is EventStatus.PUBLISHED and not by_admin:
         problems += [
             (field, "place_time_needs_admin")
             for name, field in PLACE_AND_TIME.items()
@@ -248,7 +237,7 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
             changed = True
     if changed and event.status is EventStatus.PUBLISHED:
         event.revision += 1
-        if event.campaign.is_admin(organiser):
+        if by_admin:
             _vouch_for_text(event)
         else:
             _flag_text_changes(event)
@@ -298,7 +287,7 @@ def publish_event(event: Event, admin: Organiser, seen: str | None = None) -> No
 
     ``seen`` is the ``review_fingerprint`` of the page the admin read; an event changed
     since is refused, so nobody publishes a place they have not seen."""
-    _lock(event)
+    lock_event(event)
     _require_admin(event, admin)
     if seen is not None and seen != review_fingerprint(event):
         raise EventError((None, "changed_while_reviewing"))

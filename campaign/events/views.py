@@ -132,9 +132,7 @@ def change_status(ref: str, action: str):
     return redirect(url_for(".show_event", ref=event.ref))
 
 
-@bp.app_template_global()
-def review_fingerprint(event) -> str:
-    return service.review_fingerprint(event)
+bp.add_app_template_global(service.review_fingerprint)
 
 
 @bp.get("/organise/review")

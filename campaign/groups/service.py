@@ -1,6 +1,6 @@
 """The group rules: nobody stands alone, no group overfills, nobody joins twice.
 
-Every change to an event's groups first takes the event's sign-up lock (``_lock_event``):
+Every change to an event's groups first takes the event's sign-up lock (``lock_event``):
 SELECT … FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite. A unique constraint on
 (event, contact) is the last line. Services add and flush; the caller commits.
 """
@@ -25,7 +25,7 @@ from campaign.models.groups import (
     Membership,
     group_state,
 )
-from campaign.transactions import begin_write
+from campaign.transactions import lock_event, locked
 
 MAX_NAME_LENGTH = 60
 #: Check-in opens this long before the start and closes this long after the end.
@@ -88,25 +88,9 @@ def normalise_code(typed: str) -> str:
 # --- locking and checks ----------------------------------------------------------------------
 
 
-def _locked(model, row_id: int):
-    """The row read fresh with SELECT … FOR UPDATE (a no-op clause on SQLite)."""
-    return db.session.scalars(
-        select(model)
-        .where(model.id == row_id)
-        .with_for_update(of=model)
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-def _lock_event(event: Event) -> Event:
-    """Take the event's sign-up lock and return the event read fresh under it."""
-    begin_write()
-    return _locked(Event, event.id)
-
-
 def _lock_group(group: Group) -> Group:
-    _lock_event(group.event)
-    return _locked(Group, group.id)
+    lock_event(group.event)
+    return locked(Group, group.id)
 
 
 def signup_closes_at(event: Event) -> datetime:
@@ -225,7 +209,7 @@ def choose_group(groups: list[Group], min_size: int, max_size: int) -> Group | N
 
 def join_any_group(event: Event, volunteer: Volunteer) -> Joined:
     """Join the group that most needs people; open a new one only when none has room."""
-    event = _lock_event(event)
+    event = lock_event(event)
     _check_open(event)
     _checked_volunteer(event, volunteer)
     group = choose_group(_live_groups(event), event.min_group_size, event.max_group_size)
@@ -236,7 +220,7 @@ def join_any_group(event: Event, volunteer: Volunteer) -> Joined:
 
 def start_group(event: Event, volunteer: Volunteer) -> Joined:
     """Open a new group with the volunteer as its leader."""
-    event = _lock_event(event)
+    event = lock_event(event)
     _check_open(event)
     _checked_volunteer(event, volunteer)
     return _add_member(event, _new_group(event), volunteer)
@@ -371,7 +355,7 @@ def _require_organiser(event: Event, organiser: Organiser) -> None:
 def merge_groups(source: Group, target: Group, organiser: Organiser) -> Group:
     """Move everyone from one forming group into another, never above the maximum."""
     _require_organiser(source.event, organiser)
-    event = _lock_event(source.event)
+    event = lock_event(source.event)
     return _merge(event, source, target)
 
 
@@ -419,7 +403,7 @@ def consolidate(event: Event, organiser: Organiser | None = None) -> Consolidati
     ``organiser`` None means the command line (trusted operator)."""
     if organiser is not None:
         _require_organiser(event, organiser)
-    event = _lock_event(event)
+    event = lock_event(event)
     result = Consolidation()
     while True:
         forming = sorted(
