@@ -74,6 +74,8 @@ def _init_extensions(app: Flask) -> None:
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas(app))
                 transactions.install_sqlite(engine)
+            elif engine.dialect.name == "postgresql":
+                event.listen(engine, "connect", _postgresql_timeouts(app))
 
 
 def _sqlite_pragmas(app: Flask):
@@ -88,6 +90,22 @@ def _sqlite_pragmas(app: Flask):
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    return on_connect
+
+
+def _postgresql_timeouts(app: Flask):
+    lock_ms = int(app.config["DATABASE_LOCK_TIMEOUT_MS"])
+    statement_ms = int(app.config["DATABASE_STATEMENT_TIMEOUT_MS"])
+
+    def on_connect(dbapi_connection, _record):
+        # A transaction that holds a row (an event's sign-up lock) must not stall every
+        # worker: waiting for a lock or a statement ends with an error the app answers
+        # with 503 "busy, try again", well before gunicorn's worker timeout.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {lock_ms}")
+            cursor.execute(f"SET statement_timeout = {statement_ms}")
+        dbapi_connection.commit()
 
     return on_connect
 

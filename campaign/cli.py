@@ -12,6 +12,7 @@ from campaign.demo import load_demo
 from campaign.extensions import db
 from campaign.groups import retention
 from campaign.models import Campaign, utcnow
+from campaign.transactions import begin_write
 
 ACCOUNT_ERRORS = {
     "email_taken": "An organiser with this email exists already.",
@@ -87,19 +88,37 @@ def consolidate_command(event_ref: str):
         )
 
 
+#: Contacts re-encrypted per transaction: each batch holds the write lock briefly, so
+#: sign-ups go on while a large campaign's contacts are rotated.
+ROTATE_BATCH = 500
+
+
 @click.command("rotate-contact-key")
 def rotate_contact_key_command():
     """Re-encrypt every stored contact with the first of CONTACT_ENCRYPTION_KEYS."""
     membership = table("membership", column("id", Integer), column("contact", Text))
-    rows = db.session.execute(select(membership.c.id, membership.c.contact)).all()
-    for row_id, token in rows:
-        db.session.execute(
-            membership.update()
-            .where(membership.c.id == row_id)
-            .values(contact=crypto.rotate(token))
-        )
-    db.session.commit()
-    click.echo(f"Re-encrypted {len(rows)} contacts with the newest key.")
+    done, last_id = 0, 0
+    while True:
+        begin_write()  # the lock first: a batch never fails upgrading a read to a write
+        rows = db.session.execute(
+            select(membership.c.id, membership.c.contact)
+            .where(membership.c.id > last_id, membership.c.contact.is_not(None))
+            .order_by(membership.c.id)
+            .limit(ROTATE_BATCH)
+        ).all()
+        if not rows:
+            db.session.rollback()
+            break
+        for row_id, token in rows:
+            # Only if unchanged meanwhile: a purge that emptied it must not be undone.
+            db.session.execute(
+                membership.update()
+                .where(membership.c.id == row_id, membership.c.contact == token)
+                .values(contact=crypto.rotate(token))
+            )
+        db.session.commit()
+        done, last_id = done + len(rows), rows[-1][0]
+    click.echo(f"Re-encrypted {done} contacts with the newest key.")
 
 
 @click.command("purge")

@@ -17,8 +17,14 @@ def defaults(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'campaign.sqlite3'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        #: Seconds a SQLite writer waits for the lock before giving up.
+        #: Milliseconds a SQLite writer waits for the lock before giving up (then 503).
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
+        #: PostgreSQL: how long a statement may wait for a row lock, and run at all, before
+        #: the request is answered 503 "busy, try again" (below gunicorn's 30 s timeout).
+        "DATABASE_LOCK_TIMEOUT_MS": 5000,
+        "DATABASE_STATEMENT_TIMEOUT_MS": 20000,
+        #: Seconds a "busy, try again" answer (503) asks the client to wait.
+        "RETRY_AFTER_SECONDS": 10,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         #: UI languages offered; a later issue adds their catalogs.

@@ -1,11 +1,17 @@
 """Error pages: a clear message, never a stack trace; a failed request writes nothing."""
 
-from flask import Flask, render_template, request
+import errno
+import logging
+
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from campaign.extensions import db
+from campaign.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: _l("The request could not be understood."),
@@ -15,12 +21,49 @@ MESSAGES = {
     413: _l("What you sent is too large."),
     429: _l("Too many requests. Please wait a moment and try again."),
     500: _l("Something went wrong on our side. Nothing you sent was half-saved."),
+    503: _l("We are very busy right now. Nothing you sent was saved: try again in a moment."),
     "nul": _l("What you sent contains a character that cannot be stored (NUL). Remove it."),
 }
 
 
 def _page(code: int, message):
     return render_template("errors.html", code=code, message=message), code
+
+
+#: SQLite's words for a lock it could not get in time, a full disk or a missing file.
+_SQLITE_TEMPORARY = ("locked", "busy", "disk is full", "disk i/o error", "unable to open")
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+
+
+def is_temporary(error: BaseException) -> bool:
+    """A failure that a retry a little later may not meet: a lock not had in time, a
+    statement timeout, the database unreachable, a full disk."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection in time
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if not isinstance(error, sa_exc.OperationalError):
+            return False
+        if type(error.orig).__module__.startswith("psycopg"):
+            # psycopg's OperationalErrors: lock_timeout (55P03), statement_timeout (57014),
+            # a lost or refused connection, disk full (53100); mistakes are other classes.
+            return True
+        return any(words in str(error.orig).lower() for words in _SQLITE_TEMPORARY)
+    return isinstance(error, OSError) and error.errno in _DISK_ERRNOS
+
+
+def busy_page():
+    """503 with Retry-After: the styled page, rendered without touching the database."""
+    try:
+        db.session.rollback()
+    except Exception:  # the database may be gone; its connection is dropped with the session
+        db.session.close()
+    if "_login_user" not in g:
+        # The page header asks who is signed in; with the database down that is nobody.
+        g._login_user = login_manager.anonymous_user()
+    html, code = _page(503, MESSAGES[503])
+    return html, code, {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
 
 
 def has_control_characters(text: str) -> bool:
@@ -51,6 +94,14 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         code = error.code or 500
         return _page(code, MESSAGES.get(code, error.description))
+
+    @app.errorhandler(sa_exc.SQLAlchemyError)
+    @app.errorhandler(OSError)
+    def database_or_disk_error(error: Exception):
+        if not is_temporary(error):
+            raise error  # a real fault: the 500 handler below, with its traceback logged
+        log.warning("Answered 503 busy: %s", type(error).__name__)
+        return busy_page()
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -19,6 +19,7 @@ from campaign.groups.contacts import display_phone
 from campaign.groups.forms import SIGNUP_ERROR_MESSAGES, MergeForm
 from campaign.http import private
 from campaign.models import ContactAccess, ContactKind, Event, Group, GroupState
+from campaign.transactions import writes
 
 bp = Blueprint("board", __name__, url_prefix="/organise/events")
 
@@ -40,6 +41,7 @@ def shown_contact(contact: str, kind: ContactKind) -> str:
 
 @bp.get("/<ref>/board")
 @login_required
+@writes  # the contact access log
 @private
 def board(ref: str):
     event = _event_or_404(ref)
@@ -116,6 +118,7 @@ def _cell(text: str) -> str:
 
 @bp.get("/<ref>/signups.csv")
 @login_required
+@writes  # the contact access log
 @private
 def export_csv(ref: str):
     event = _event_or_404(ref)

@@ -290,33 +290,41 @@ def remove_member(leader: Membership, member: Membership) -> Group:
 # --- leader tools -----------------------------------------------------------------------
 
 
-def rename_group(leader: Membership, name: str) -> None:
-    if not leader.is_leader:
+def _lock_as_leader(leader: Membership) -> Group:
+    """The leader's group, locked (its revision is the members' calendar SEQUENCE: two
+    changes at once must both count), with leadership checked under the lock."""
+    group = _lock_group(leader.group)
+    db.session.refresh(leader)
+    if not leader.is_leader or leader.group_id != group.id:
         raise SignUpError("not_leader")
+    return group
+
+
+def rename_group(leader: Membership, name: str) -> None:
     name = _plain(name)
     if len(name) > MAX_NAME_LENGTH:
         raise SignUpError("group_name_too_long")
-    leader.group.name = name
-    _changed(leader.group)
+    group = _lock_as_leader(leader)
+    group.name = name
+    _changed(group)
     db.session.flush()
 
 
 def set_meeting(leader: Membership, point: str, at: datetime | None) -> None:
     """Where and when the group meets before it walks in together (members only see it)."""
-    if not leader.is_leader:
-        raise SignUpError("not_leader")
     point = _plain(point)
     if len(point) > 200:
         raise SignUpError("meeting_point_too_long")
-    event = leader.group.event
+    group = _lock_as_leader(leader)
+    event = group.event
     if at is not None:
         if at >= event.ends_at:
             raise SignUpError("meeting_after_end")
         if at < event.starts_at - timedelta(hours=24):
             raise SignUpError("meeting_too_early")
-    leader.group.meeting_point = point
-    leader.group.meeting_at = at
-    _changed(leader.group)
+    group.meeting_point = point
+    group.meeting_at = at
+    _changed(group)
     db.session.flush()
 
 

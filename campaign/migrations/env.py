@@ -88,6 +88,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # A migration may rewrite a large table: the app's statement timeout is for
+            # requests. It still waits for row locks no longer than requests do.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
