@@ -16,7 +16,8 @@ def database_url_from_env(url: str) -> str:
 def defaults(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'campaign.sqlite3'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: hide_parameters: SQL errors name no values (names, meeting points) in logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         #: Seconds a SQLite writer waits for the lock before giving up.
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
         "BABEL_DEFAULT_LOCALE": "en",
