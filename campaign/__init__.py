@@ -83,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _sqlite_pragmas(app: Flask):
     busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    journal_limit = int(app.config["SQLITE_JOURNAL_SIZE_LIMIT"])
 
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy issue BEGIN itself (campaign.transactions) instead of pysqlite's
@@ -92,6 +93,10 @@ def _sqlite_pragmas(app: Flask):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros (some SQLite builds leave them readable),
+        # and the write-ahead log shrinks back when it restarts instead of keeping old pages.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute(f"PRAGMA journal_size_limit={journal_limit}")
         cursor.close()
 
     return on_connect

@@ -20,6 +20,8 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         #: Seconds a SQLite writer waits for the lock before giving up.
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
+        #: Bytes the SQLite write-ahead log is cut back to when it restarts.
+        "SQLITE_JOURNAL_SIZE_LIMIT": 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         #: UI languages offered; a later issue adds their catalogs.
