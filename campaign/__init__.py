@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from campaign import config as app_config
-from campaign import crypto
+from campaign import crypto, instance
 from campaign.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,7 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         "hide_parameters": True,
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
-    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PRIVATE_FILES_UMASK"] is not None:
+        instance.restrict_umask(app.config["PRIVATE_FILES_UMASK"])
+    instance.create_private_folder(app.instance_path)
+    instance.create_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     for key, filename in (("SECRET_KEY", "secret_key"), ("CONTACT_HASH_KEY", "contact_hash_key")):
         if not app.config.get(key):
             app.config[key] = app_config.load_or_create_secret_key(app.instance_path, filename)

@@ -22,6 +22,11 @@ def defaults(instance_path: str) -> dict:
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
         #: Bytes the SQLite write-ahead log is cut back to when it restarts.
         "SQLITE_JOURNAL_SIZE_LIMIT": 1024 * 1024,
+        #: Permissions no file or folder the app's process creates may give (group and
+        #: others: none), see campaign.instance. None leaves the process's umask alone, e.g.
+        #: in a host process embedding the app; the instance folder, database and keys
+        #: are created private either way.
+        "PRIVATE_FILES_UMASK": 0o077,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         #: UI languages offered; a later issue adds their catalogs.
