@@ -11,17 +11,23 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-#: Secrets that travel in URLs, each as (pattern, replacement). Also URL-encoded, as in a
-#: ``?next=`` that carries another path: a member's token (/me/<token>), a group's join
-#: code (/j/<code>, /j?code=…; it lets anyone into the group and to its meeting point).
+#: Secrets that travel in URLs, also URL-encoded (as in a ``?next=`` carrying another path):
+#: a member's token (/me/<token>), a group's join code (/j/<code>, /j?code=…: it lets
+#: anyone into the group and to its meeting point). And PostgreSQL's error details, which
+#: repeat a refused row's values ("Key (x)=(…)", "Failing row contains (…)"). One pattern,
+#: one pass over each log line; the kept prefix is whichever group matched.
 _SLASH = r"(?:/|%2[Ff])"
-SECRETS_IN_TEXT = [
-    (re.compile(rf"({_SLASH}me{_SLASH})[A-Za-z0-9_-]+"), r"\1[redacted]"),
-    (re.compile(rf"({_SLASH}j{_SLASH})[A-Za-z0-9_-]+"), r"\1[redacted]"),
-    (re.compile(r"((?:[?&]|%3[Ff]|%26)code(?:=|%3[Dd]))[^&\s\"'%]+"), r"\1[redacted]"),
-    # PostgreSQL puts the row's values in its errors: "Key (x)=(…)", "Failing row contains".
-    (re.compile(r"(DETAIL:\s+)[^\n]*"), r"\1[redacted]"),
-]
+SECRETS_IN_TEXT = re.compile(
+    rf"({_SLASH}(?:me|j){_SLASH})[A-Za-z0-9_-]+"
+    r"|((?:[?&]|%3[Ff]|%26)code(?:=|%3[Dd]))[^&\s\"'%]+"
+    r"|(DETAIL:\s+)[^\n]*"
+)
+
+
+def _redacted(match: re.Match) -> str:
+    return (match[1] or match[2] or match[3]) + "[redacted]"
+
+
 PERMISSIONS_POLICY = ", ".join(
     [
         "geolocation=(self)",  # "near me" on the campaign page
@@ -36,9 +42,7 @@ PERMISSIONS_POLICY = ", ".join(
 
 
 def redact(text: str) -> str:
-    for pattern, replacement in SECRETS_IN_TEXT:
-        text = pattern.sub(replacement, text)
-    return text
+    return SECRETS_IN_TEXT.sub(_redacted, text)
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
