@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from bench.load import create_event, prepare_instance
+from campaign import create_app
 from campaign.extensions import db
 from campaign.groups import service
 from campaign.security import redact
@@ -228,3 +229,14 @@ def test_redaction_covers_encoded_paths_queries_and_postgresql_details():
         assert token not in redact(line) and code.lower() not in redact(line).lower()
         assert "[redacted]" in redact(line)
     assert redact("GET /e/abc234/join 200") == "GET /e/abc234/join 200"
+
+
+def test_engine_options_of_a_deployment_keep_parameters_hidden(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAMPAIGN_INSTANCE_PATH", str(tmp_path / "instance"))
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    options = {"pool_recycle": 300}  # e.g. from instance/config.py
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options})
+    with app.app_context():
+        assert db.engine.hide_parameters
+        assert db.engine.pool._recycle == 300
+        db.engine.dispose()
