@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from campaign import config as app_config
-from campaign import crypto
+from campaign import crypto, instance
 from campaign.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,7 +27,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    # Whatever engine options a deployment sets, SQL errors never print their values.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True,
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
+    if app.config["PRIVATE_FILES_UMASK"] is not None:
+        instance.restrict_umask(app.config["PRIVATE_FILES_UMASK"])
+    instance.create_private_folder(app.instance_path)
+    instance.create_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     for key, filename in (("SECRET_KEY", "secret_key"), ("CONTACT_HASH_KEY", "contact_hash_key")):
         if not app.config.get(key):
             app.config[key] = app_config.load_or_create_secret_key(app.instance_path, filename)
@@ -42,11 +50,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from campaign import cli, errors, security, templating
+    from campaign import cli, errors, security, sessions, templating
     from campaign.exports import fastpath
 
     fastpath.install(app)  # before ProxyFix wraps the app, so it sees what Flask sees
     security.init_app(app)
+    sessions.init_app(app)  # the session cookie encrypted: it carries member tokens
     errors.init_app(app)
     templating.init_app(app)
     cli.register(app)
@@ -80,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _sqlite_pragmas(app: Flask):
     busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    journal_limit = int(app.config["SQLITE_JOURNAL_SIZE_LIMIT"])
 
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy issue BEGIN itself (campaign.transactions) instead of pysqlite's
@@ -89,6 +99,10 @@ def _sqlite_pragmas(app: Flask):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros (some SQLite builds leave them readable),
+        # and the write-ahead log shrinks back when it restarts instead of keeping old pages.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute(f"PRAGMA journal_size_limit={journal_limit}")
         cursor.close()
 
     return on_connect

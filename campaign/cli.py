@@ -137,6 +137,11 @@ def purge_command(dry_run: bool):
     click.echo(
         f"Purged {len(report.events)} events, {report.volunteers} volunteers' personal data."
     )
+    if not retention.empty_write_ahead_log():
+        raise click.ClickException(
+            "The database was busy: its write-ahead log may still hold purged data. "
+            "Run purge again in a minute."
+        )
 
 
 @click.command("seed-scale")

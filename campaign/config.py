@@ -16,15 +16,23 @@ def database_url_from_env(url: str) -> str:
 def defaults(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'campaign.sqlite3'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: hide_parameters: SQL errors name no values (names, meeting points) in logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         #: Milliseconds a SQLite writer waits for the lock before giving up (then 503).
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
+        #: Bytes the SQLite write-ahead log is cut back to when it restarts.
+        "SQLITE_JOURNAL_SIZE_LIMIT": 1024 * 1024,
         #: PostgreSQL: how long a statement may wait for a row lock, and run at all, before
         #: the request is answered 503 "busy, try again" (below gunicorn's 30 s timeout).
         "DATABASE_LOCK_TIMEOUT_MS": 5000,
         "DATABASE_STATEMENT_TIMEOUT_MS": 20000,
         #: Seconds a "busy, try again" answer (503) asks the client to wait.
         "RETRY_AFTER_SECONDS": 10,
+        #: Permissions no file or folder the app's process creates may give (group and
+        #: others: none), see campaign.instance. None leaves the process's umask alone, e.g.
+        #: in a host process embedding the app; the instance folder, database and keys
+        #: are created private either way.
+        "PRIVATE_FILES_UMASK": 0o077,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         #: UI languages offered; a later issue adds their catalogs.

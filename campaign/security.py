@@ -11,8 +11,22 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-#: /me/<token> carries a member's secret; it must never reach a log file.
-TOKEN_IN_PATH = re.compile(r"(/me/)[A-Za-z0-9_-]{16,}")
+#: Secrets that travel in URLs, also URL-encoded (as in a ``?next=`` carrying another path):
+#: a member's token (/me/<token>), a group's join code (/j/<code>, /j?code=…: it lets
+#: anyone into the group and to its meeting point). And PostgreSQL's error details, which
+#: repeat a refused row's values ("Key (x)=(…)", "Failing row contains (…)"). One pattern,
+#: one pass over each log line; the kept prefix is whichever group matched.
+_SLASH = r"(?:/|%2[Ff])"
+SECRETS_IN_TEXT = re.compile(
+    rf"({_SLASH}(?:me|j){_SLASH})[A-Za-z0-9_-]+"
+    r"|((?:[?&]|%3[Ff]|%26)code(?:=|%3[Dd]))[^&\s\"'%]+"
+    r"|(DETAIL:\s+)[^\n]*"
+)
+
+
+def _redacted(match: re.Match) -> str:
+    return (match[1] or match[2] or match[3]) + "[redacted]"
+
 
 PERMISSIONS_POLICY = ", ".join(
     [
@@ -28,23 +42,54 @@ PERMISSIONS_POLICY = ", ".join(
 
 
 def redact(text: str) -> str:
-    return TOKEN_IN_PATH.sub(r"\1[redacted]", text)
+    return SECRETS_IN_TEXT.sub(_redacted, text)
+
+
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Rewrite a log record so that no handler or formatter can print a secret from it.
+
+    The message is formatted once and redacted (an argument's ``str()`` may hold a URL), and
+    the traceback is rendered now and redacted: ``exc_info`` is dropped, so a formatter of
+    its own cannot render the raw exception again (the stdlib one prints ``exc_text``).
+    """
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format: logging reports it when it emits the record
+        return record
+    record.msg, record.args = redact(message), ()
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    record.exc_info = None
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
 
 
 class RedactTokens(logging.Filter):
-    """Replaces member tokens in log records (werkzeug's and gunicorn's access lines)."""
+    """The same redaction as a filter, for handlers a deployment configures itself
+    (``logging.config``: ``{"()": "campaign.security.RedactTokens"}``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if record.args:
-            if isinstance(record.args, dict):
-                record.args = {
-                    k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
-                }
-            else:
-                record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        redact_record(record)
         return True
+
+
+def install_log_redaction() -> None:
+    """Redact every log record of the process when it is made: all loggers (root, Flask's
+    ``campaign``, SQLAlchemy, gunicorn, ones created later) and all handlers (pytest's,
+    gunicorn's files, a deployment's own). Process-wide on purpose: a logger filter only
+    sees records logged on that very logger, and handlers come and go. Idempotent."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "redacts_secrets", False):
+        return
+
+    def make_record(*args, **kwargs) -> logging.LogRecord:
+        return redact_record(factory(*args, **kwargs))
+
+    make_record.redacts_secrets = True
+    logging.setLogRecordFactory(make_record)
 
 
 @lru_cache(maxsize=8)
@@ -79,10 +124,7 @@ def init_app(app: Flask) -> None:
         app.config["SESSION_COOKIE_SECURE"] = app.config.get("PREFERRED_URL_SCHEME") == "https"
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
 
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "flask.app"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())
+    install_log_redaction()
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:

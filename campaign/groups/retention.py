@@ -3,6 +3,10 @@
 Names, contacts, check-in and "home safe" times, group names and meeting points go; the
 event keeps anonymous counts (groups, volunteers, checked in, home safe). Safe to run from
 cron at any time: an event is purged once, and running again finds nothing to do.
+
+On SQLite the deleted values must also leave the files: deleted rows are zeroed
+(``secure_delete``, set on every connection) and, after a purge, the write-ahead log is
+copied into the database and emptied (:func:`empty_write_ahead_log`).
 """
 
 from dataclasses import dataclass, field
@@ -74,3 +78,23 @@ def purge(now: datetime | None = None) -> PurgeReport:
         report.volunteers += purge_event(event, now)
         report.events.append(event.ref)
     return report
+
+
+def empty_write_ahead_log() -> bool:
+    """On SQLite, copy the write-ahead log into the database and cut it to nothing, so that
+    old copies of purged pages are gone from the -wal file too. True when done (or not
+    SQLite); False when readers kept the log busy beyond the busy timeout.
+
+    Call after the purge is committed. Runs on a connection of its own, outside any
+    transaction (a checkpoint cannot run inside one).
+    """
+    if db.engine.dialect.name != "sqlite":
+        return True
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return busy == 0
