@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
 from campaign.accounts import devices
@@ -103,6 +104,7 @@ def create_organiser(
     password hashed), so the time taken does not tell whether an email has an account."""
     check_password_rules(password, about=(email.split("@")[0], display_name))
     password_hash = _hasher.hash(password)
+    begin_write()
     if find_by_email(email) is not None:
         raise AccountError("email_taken")
     organiser = Organiser(
@@ -112,7 +114,12 @@ def create_organiser(
         is_admin=is_admin,
     )
     db.session.add(organiser)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Only reachable if the lock was bypassed: the unique constraint held the line.
+        raise AccountError("email_taken") from None
     return organiser
 
 
@@ -195,6 +202,7 @@ def change_password(organiser: Organiser, current: str, new: str) -> None:
 def change_email(organiser: Organiser, current_password: str, email: str) -> None:
     if not _password_matches(organiser, current_password):
         raise AccountError("wrong_password")
+    begin_write()
     existing = find_by_email(email)
     if existing is not None and existing.id != organiser.id:
         raise AccountError("email_taken")

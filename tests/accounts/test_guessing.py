@@ -426,3 +426,11 @@ def test_one_code_sent_many_times_at_once_signs_in_once(app, make_organiser):
     assert outcomes.count(None) == 1, outcomes
     # The others are wrong codes now (and count: after five, the rest wait).
     assert sorted(o for o in outcomes if o) == ["bad_code"] * 5 + ["locked"] * 6, outcomes
+
+
+def test_one_email_registered_many_times_at_once_makes_one_account(app):
+    outcomes = _race(
+        app, lambda i: service.create_organiser("same@example.org", PASSWORD, f"Person {i}")
+    )
+    assert sorted(outcomes, key=str) == [None] + ["email_taken"] * (THREADS - 1), outcomes
+    assert db.session.scalar(select(func.count(Organiser.id))) == 1

@@ -106,3 +106,21 @@ def test_organiser_pages_need_sign_in(client):
         response = client.get(url)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_email_changes_are_rate_limited(app, client, signed_in, make_organiser):
+    # The answer says whether an address has an account: not a way to try many.
+    app.config["RATELIMIT_REGISTER"] = "3 per hour"
+    signed_in(make_organiser())
+    statuses = [
+        client.post(
+            "/auth/account/email",
+            data={
+                "email-csrf_token": csrf_token(client, "/auth/account"),
+                "email-email": f"someone{n}@example.org",
+                "email-current_password": "not my password",
+            },
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
