@@ -101,7 +101,7 @@ def _set_device_cookie(response, value: str) -> None:
         path=url_for(".login").rsplit("/", 1)[0],  # only the sign-in pages see it
         secure=bool(current_app.config.get("SESSION_COOKIE_SECURE") or request.is_secure),
         httponly=True,
-        samesite="Strict",
+        samesite="Lax",  # as the session cookie
     )
 
 

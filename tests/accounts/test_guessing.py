@@ -184,6 +184,24 @@ def test_the_device_cookie_is_signed_bound_to_the_account_and_renewed(app, make_
     assert devices.recognise(zahra, first, now=now) is None
 
 
+def test_an_organiser_keeps_at_most_ten_devices_the_least_used_forgotten(app, make_organiser):
+    from campaign.accounts import devices
+    from campaign.models import OrganiserDevice
+
+    organiser = make_organiser()
+    start = utcnow()
+    cookies = [
+        devices.remember(organiser, None, now=start + timedelta(minutes=n)) for n in range(12)
+    ]
+    db.session.commit()
+    now = start + timedelta(hours=1)
+    assert db.session.scalar(select(func.count(OrganiserDevice.id))) == devices.MAX_DEVICES
+    assert [devices.recognise(organiser, c, now=now) is not None for c in cookies] == [
+        False,
+        False,
+    ] + [True] * 10
+
+
 def test_the_device_cookie_is_httponly_long_lived_and_secure_on_https(app, make_organiser):
     organiser = make_organiser()
     token_url = "/auth/login"
@@ -205,7 +223,7 @@ def test_the_device_cookie_is_httponly_long_lived_and_secure_on_https(app, make_
         assert "httponly" in flags
         assert ("secure" in flags) is secure
         assert flags["path"].strip() == "Path=/auth"
-        assert flags["samesite"].strip() == "SameSite=Strict"
+        assert flags["samesite"].strip() == "SameSite=Lax"
         assert int(flags["max-age"].split("=")[1]) >= 300 * 24 * 3600
 
 
