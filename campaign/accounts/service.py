@@ -118,7 +118,8 @@ def create_organiser(
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        # Only reachable if the lock was bypassed: the unique constraint held the line.
+        # Two registrations at once on PostgreSQL both found the email free (no write lock
+        # there): the unique constraint decides.
         raise AccountError("email_taken") from None
     return organiser
 
