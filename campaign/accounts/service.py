@@ -1,6 +1,7 @@
 """Organiser accounts: creating them, checking passwords, signing in and out."""
 
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -8,19 +9,32 @@ from datetime import datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
+from campaign.accounts import devices
 from campaign.extensions import db
-from campaign.models import Organiser, utcnow
+from campaign.models import Campaign, Organiser, OrganiserDevice, utcnow
 from campaign.models.accounts import new_session_nonce
+from campaign.transactions import begin_write, locked
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
-#: zxcvbn's score (0-4): 3 is "safely unguessable: moderate protection from offline attacks".
-MIN_PASSWORD_SCORE = 3
-#: Words an attacker of this campaign tries first.
-GUESSABLE_WORDS = ("hazara", "iamhazara", "campaign", "organiser", "organizer", "solidarity")
+#: zxcvbn's score (0-4): 4 is "very unguessable" (10^10 guesses or more). 3 let through
+#: "Hazara2026!!" and "Summer2026!!!" (10^8): a season or the campaign's name, the year.
+MIN_PASSWORD_SCORE = 4
+#: Words an attacker of this campaign tries first (with every campaign's name and slug).
+GUESSABLE_WORDS = (
+    "hazara",
+    "iamhazara",
+    "campaign",
+    "organiser",
+    "organizer",
+    "solidarity",
+    "Campaign organiser",
+)
 #: Failed sign-ins in a row before each further one doubles a wait (1, 2, 4 … minutes).
 FREE_ATTEMPTS = 5
 MAX_LOCK = timedelta(hours=1)
@@ -50,35 +64,63 @@ def find_by_email(email: str) -> Organiser | None:
     )
 
 
+def guessable_texts() -> list[str]:
+    """What someone guessing an organiser's password tries first: this site's and every
+    campaign's name and slug, and the years around now."""
+    year = utcnow().year
+    texts = [*GUESSABLE_WORDS, current_app.config.get("TOTP_ISSUER", "campaign")]
+    texts += [str(y) for y in (year - 1, year, year + 1)]
+    for name, slug in db.session.execute(select(Campaign.name, Campaign.slug)):
+        texts += [name, slug]
+    return texts
+
+
+def _hints(texts) -> list[str]:
+    """Each text, its words and its words run together ("I AM HAZARA" → "iamhazara")."""
+    hints = []
+    for text in texts:
+        words = [w for w in re.split(r"[\W_]+", text.lower()) if len(w) > 2 or w.isdigit()]
+        hints += [text.lower(), *words, "".join(words)]
+    return list(dict.fromkeys(h for h in hints if h))
+
+
 def check_password_rules(password: str, *, about: tuple[str, ...] = ()) -> None:
     """Long enough, and not a common or easily guessed password (zxcvbn's lists of leaked
-    passwords, names and words, and ``about``: the person's own email and name)."""
+    passwords, names and words, the site's and campaigns' names and words
+    (``guessable_texts``), and ``about``: the person's own email and name)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("password_too_short")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError("password_too_long")
-    hints = list(GUESSABLE_WORDS)
-    for text in about:
-        words = [w for w in re.split(r"[\W_]+", text.lower()) if len(w) > 2]
-        hints += [text, *words, "".join(words)]
-    if zxcvbn(password, user_inputs=[h for h in hints if h])["score"] < MIN_PASSWORD_SCORE:
+    hints = _hints([*guessable_texts(), *about])
+    if zxcvbn(password, user_inputs=hints)["score"] < MIN_PASSWORD_SCORE:
         raise AccountError("password_too_common")
 
 
 def create_organiser(
     email: str, password: str, display_name: str, *, is_admin: bool = False
 ) -> Organiser:
+    """A new account. ``email_taken`` comes only after the same work as a new account (the
+    password hashed), so the time taken does not tell whether an email has an account."""
     check_password_rules(password, about=(email.split("@")[0], display_name))
+    password_hash = _hasher.hash(password)
+    begin_write()
     if find_by_email(email) is not None:
         raise AccountError("email_taken")
     organiser = Organiser(
         email=normalise_email(email),
-        password_hash=_hasher.hash(password),
+        password_hash=password_hash,
         display_name=display_name.strip(),
         is_admin=is_admin,
     )
     db.session.add(organiser)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Two registrations at once on PostgreSQL both found the email free (no write lock
+        # there): the unique constraint decides.
+        raise AccountError("email_taken") from None
     return organiser
 
 
@@ -90,46 +132,78 @@ def _password_matches(organiser: Organiser | None, password: str) -> bool:
     return organiser is not None
 
 
-def authenticate(email: str, password: str, *, now: datetime | None = None) -> Organiser:
-    """The organiser with this email and password. After five failures in a row, each
-    further attempt waits twice as long (up to an hour), whoever makes it.
+def authenticate(
+    email: str, password: str, *, device: str | None = None, now: datetime | None = None
+) -> Organiser:
+    """The organiser with this email and password.
+
+    Failures count per device (OWASP's device cookies): ``device`` is the browser's device
+    cookie; on one of the organiser's own devices only that device's failures count, on any
+    other device the failures of all unknown devices together. After five in a row, each
+    further attempt waits twice as long (up to an hour). A correct password alone does not
+    reset the count when a second factor is still to come.
 
     Raises ``locked`` while waiting, ``bad_credentials`` otherwise; the caller commits either
-    way, so failures are counted."""
+    way, so failures are counted. An unknown email costs the same password hash."""
     now = now or utcnow()
     organiser = find_by_email(email)
-    if organiser is not None and organiser.locked_until and organiser.locked_until > now:
-        raise AccountError("locked")
-    if not _password_matches(organiser, password):
-        if organiser is not None:
-            _count_failure(organiser, now)
+    matches = _password_matches(organiser, password)  # outside the lock: it is the slow part
+    if organiser is None:
         raise AccountError("bad_credentials")
-    organiser.failed_sign_ins = 0
-    organiser.locked_until = None
+    throttle = _lock_throttle(organiser, device, now)
+    if not matches:
+        _count_failure(throttle, now)
+        raise AccountError("bad_credentials")
+    if not organiser.has_two_factor:
+        _clear(throttle)
     if _hasher.check_needs_rehash(organiser.password_hash):
         organiser.password_hash = _hasher.hash(password)
     return organiser
 
 
-def _count_failure(organiser: Organiser, now: datetime) -> None:
-    organiser.failed_sign_ins += 1
-    extra = organiser.failed_sign_ins - FREE_ATTEMPTS
+def _lock_throttle(
+    organiser: Organiser, device: str | None, now: datetime
+) -> Organiser | OrganiserDevice:
+    """Lock the organiser's row (every sign-in step of one account, one at a time) and
+    return the row this attempt counts on: the known device's own, or the organiser's for
+    unknown devices. Raises ``locked`` while that row must wait."""
+    begin_write()
+    locked(Organiser, organiser.id)
+    known = devices.recognise(organiser, device, now=now)
+    throttle = locked(OrganiserDevice, known.id) if known else organiser
+    if throttle.locked_until and throttle.locked_until > now:
+        raise AccountError("locked")
+    return throttle
+
+
+def _count_failure(throttle: Organiser | OrganiserDevice, now: datetime) -> None:
+    # Read under the row lock, so concurrent failures each count.
+    throttle.failed_sign_ins += 1
+    extra = throttle.failed_sign_ins - FREE_ATTEMPTS
     if extra >= 0:
-        organiser.locked_until = now + min(timedelta(minutes=2**extra), MAX_LOCK)
+        throttle.locked_until = now + min(timedelta(minutes=2**extra), MAX_LOCK)
+
+
+def _clear(throttle: Organiser | OrganiserDevice) -> None:
+    throttle.failed_sign_ins = 0
+    throttle.locked_until = None
 
 
 def change_password(organiser: Organiser, current: str, new: str) -> None:
-    """Needs the current password; ends every other session."""
+    """Needs the current password; ends every other session and forgets every device (the
+    caller remembers this one again)."""
     if not _password_matches(organiser, current):
         raise AccountError("wrong_password")
     check_password_rules(new, about=(organiser.email.split("@")[0], organiser.display_name))
     organiser.password_hash = _hasher.hash(new)
     end_all_sessions(organiser)
+    devices.forget_all(organiser)
 
 
 def change_email(organiser: Organiser, current_password: str, email: str) -> None:
     if not _password_matches(organiser, current_password):
         raise AccountError("wrong_password")
+    begin_write()
     existing = find_by_email(email)
     if existing is not None and existing.id != organiser.id:
         raise AccountError("email_taken")
@@ -151,37 +225,61 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(code.replace("-", "").replace(" ", "").lower().encode()).hexdigest()
 
 
-def enable_two_factor(organiser: Organiser, secret: str, code: str) -> list[str]:
+def _code_step(secret: str, code: str, now: datetime, *, after: int | None) -> int | None:
+    """The time step (of now, the one before or the one after) whose code this is, if it
+    is later than ``after``."""
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if (after is None or step > after) and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def enable_two_factor(
+    organiser: Organiser, secret: str, code: str, *, now: datetime | None = None
+) -> list[str]:
     """Turn on two-factor sign-in once the app shows the right code; returns recovery codes
     (shown once, stored hashed)."""
-    if not pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
+    step = _code_step(secret, code.strip(), now or utcnow(), after=None)
+    if step is None:
         raise AccountError("bad_code")
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     organiser.totp_secret = secret
     organiser.totp_enabled_at = utcnow()
+    organiser.totp_last_step = step  # the code just shown does not sign anyone in
     organiser.recovery_code_hashes = " ".join(_hash_code(c) for c in codes)
     return codes
 
 
-def check_second_factor(organiser: Organiser, code: str, *, now: datetime | None = None) -> None:
-    """A code from the authenticator app, or an unused recovery code (then used up).
-    Wrong codes count as failed sign-ins (same backoff)."""
+def check_second_factor(
+    organiser: Organiser, code: str, *, device: str | None = None, now: datetime | None = None
+) -> None:
+    """A code from the authenticator app not used before, or an unused recovery code (then
+    used up). Wrong codes count as failed sign-ins, on the same counter as the password
+    (see ``authenticate``); the right one resets it."""
     now = now or utcnow()
-    if organiser.locked_until and organiser.locked_until > now:
-        raise AccountError("locked")
-    code = code.strip()
-    if organiser.totp_secret and pyotp.TOTP(organiser.totp_secret).verify(code, valid_window=1):
-        organiser.failed_sign_ins = 0
-        organiser.locked_until = None
-        return
+    throttle = _lock_throttle(organiser, device, now)
+    code = "".join(code.split())
+    step = None
+    if organiser.totp_secret:
+        step = _code_step(organiser.totp_secret, code, now, after=organiser.totp_last_step)
+    if step is not None:
+        organiser.totp_last_step = step
+    elif not _use_recovery_code(organiser, code):
+        _count_failure(throttle, now)
+        raise AccountError("bad_code")
+    _clear(throttle)
+
+
+def _use_recovery_code(organiser: Organiser, code: str) -> bool:
     hashes = organiser.recovery_code_hashes.split()
     digest = _hash_code(code)
-    if digest in hashes:
-        hashes.remove(digest)
-        organiser.recovery_code_hashes = " ".join(hashes)
-        return
-    _count_failure(organiser, now)
-    raise AccountError("bad_code")
+    if digest not in hashes:
+        return False
+    hashes.remove(digest)
+    organiser.recovery_code_hashes = " ".join(hashes)
+    return True
 
 
 def disable_two_factor(organiser: Organiser, password: str) -> None:
@@ -189,6 +287,7 @@ def disable_two_factor(organiser: Organiser, password: str) -> None:
         raise AccountError("wrong_password")
     organiser.totp_secret = None
     organiser.totp_enabled_at = None
+    organiser.totp_last_step = None
     organiser.recovery_code_hashes = ""
 
 

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from campaign.accounts import service
+from campaign.accounts import devices, service
 from campaign.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -30,14 +30,14 @@ from campaign.extensions import db, login_manager
 from campaign.forms import EmptyForm
 from campaign.http import private
 from campaign.limits import limit
-from campaign.models import Organiser
+from campaign.models import Organiser, utcnow
 from campaign.navigation import local_path
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth")
 
-#: Service error codes at registration → (form field, message).
+#: Service error codes at registration → (form field, message). A taken email is not one:
+#: it gets the same answer as a new account, so registration tells nobody who has one.
 REGISTRATION_ERRORS = {
-    "email_taken": ("email", _l("An account with this email already exists.")),
     "password_too_short": ("password", _l("This password is too short.")),
     "password_too_long": ("password", _l("This password is too long.")),
     "password_too_common": (
@@ -51,11 +51,17 @@ ACCOUNT_MESSAGES = {
     "wrong_password": _l("That is not your current password."),
     "bad_code": _l("That code is not right. Codes change every 30 seconds."),
     "locked": _l("Too many failed attempts. Wait a few minutes, then try again."),
-    "email_taken": REGISTRATION_ERRORS["email_taken"][1],
+    "email_taken": _l("An account with this email already exists."),
     "password_too_short": REGISTRATION_ERRORS["password_too_short"][1],
     "password_too_long": REGISTRATION_ERRORS["password_too_long"][1],
     "password_too_common": REGISTRATION_ERRORS["password_too_common"][1],
 }
+#: The one answer to every refused sign-in, whether the email has an account, the password
+#: is wrong, or unknown devices must wait: it tells a guesser nothing.
+SIGN_IN_REFUSED = _l(
+    "Wrong email or password, or too many failed attempts from devices this account has not"
+    " signed in on: then wait a few minutes, or sign in on a device you used before."
+)
 #: Seconds between the password and the second factor before starting again.
 TWO_FACTOR_WINDOW = 300
 PENDING = "two_factor_pending"
@@ -77,23 +83,52 @@ def _start_session(organiser) -> None:
     login_user(organiser)
 
 
+def _signed_in(organiser, target: str):
+    """Sign in, and make this browser one of the organiser's known devices."""
+    cookie = devices.remember(organiser, request.cookies.get(devices.COOKIE), now=utcnow())
+    db.session.commit()
+    _start_session(organiser)
+    response = redirect(target)
+    _set_device_cookie(response, cookie)
+    return response
+
+
+def _set_device_cookie(response, value: str) -> None:
+    response.set_cookie(
+        devices.COOKIE,
+        value,
+        max_age=int(devices.LIFETIME.total_seconds()),
+        path=url_for(".login").rsplit("/", 1)[0],  # only the sign-in pages see it
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE") or request.is_secure),
+        httponly=True,
+        samesite="Lax",  # as the session cookie
+    )
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limit("REGISTER", methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            organiser = service.create_organiser(
-                form.email.data, form.password.data, form.display_name.data
-            )
+            service.create_organiser(form.email.data, form.password.data, form.display_name.data)
         except service.AccountError as error:
-            field, message = REGISTRATION_ERRORS[error.code]
-            getattr(form, field).errors.append(message)
+            if error.code != "email_taken":
+                field, message = REGISTRATION_ERRORS[error.code]
+                getattr(form, field).errors.append(message)
+                return render_template("accounts/register.html", form=form)
+            db.session.rollback()
         else:
             db.session.commit()
-            _start_session(organiser)
-            flash(_("Welcome! Your organiser account is ready."), "success")
-            return redirect(url_for("events.dashboard"))
+        # The same answer for a new account and a taken email.
+        flash(
+            _(
+                "Thank you. Now sign in with this email and password. If the email had an"
+                " account already, that account and its password are unchanged."
+            ),
+            "success",
+        )
+        return redirect(url_for(".login"))
     return render_template("accounts/register.html", form=form)
 
 
@@ -103,22 +138,20 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            organiser = service.authenticate(form.email.data, form.password.data)
-        except service.AccountError as error:
+            organiser = service.authenticate(
+                form.email.data, form.password.data, device=request.cookies.get(devices.COOKIE)
+            )
+        except service.AccountError:
             db.session.commit()  # the failure counts towards the backoff
-            if error.code == "locked":
-                form.password.errors.append(str(ACCOUNT_MESSAGES["locked"]))
-            else:
-                form.password.errors.append(_("Wrong email or password."))
+            form.password.errors.append(str(SIGN_IN_REFUSED))
         else:
-            db.session.commit()
             target = local_path(request.args.get("next")) or url_for("events.dashboard")
-            if organiser.has_two_factor:
-                session.clear()
-                session[PENDING] = {"id": organiser.id, "at": time.time(), "next": target}
-                return redirect(url_for(".two_factor"))
-            _start_session(organiser)
-            return redirect(target)
+            if not organiser.has_two_factor:
+                return _signed_in(organiser, target)
+            db.session.commit()
+            session.clear()
+            session[PENDING] = {"id": organiser.id, "at": time.time(), "next": target}
+            return redirect(url_for(".two_factor"))
     return render_template("accounts/login.html", form=form)
 
 
@@ -136,14 +169,14 @@ def two_factor():
     form = TwoFactorForm()
     if form.validate_on_submit():
         try:
-            service.check_second_factor(organiser, form.code.data)
+            service.check_second_factor(
+                organiser, form.code.data, device=request.cookies.get(devices.COOKIE)
+            )
         except service.AccountError as error:
-            db.session.commit()
+            db.session.commit()  # the failure counts towards the backoff
             form.code.errors.append(str(ACCOUNT_MESSAGES[error.code]))
         else:
-            db.session.commit()
-            _start_session(organiser)
-            return redirect(pending["next"])
+            return _signed_in(organiser, pending["next"])
     return render_template("accounts/two_factor.html", form=form)
 
 
@@ -195,15 +228,15 @@ def change_password():
     except service.AccountError as error:
         field = "current_password" if error.code == "wrong_password" else "new_password"
         return _refused("password_form", form, field, error)
-    db.session.commit()
-    _start_session(current_user)  # a new session; every other one has ended
     flash(_("Password changed. You were signed out everywhere else."), "success")
-    return redirect(url_for(".account"))
+    # A new session (every other one has ended); this browser its only known device.
+    return _signed_in(current_user._get_current_object(), url_for(".account"))
 
 
 @bp.post("/account/email")
 @login_required
 @private
+@limit("REGISTER", methods=["POST"])  # says whether an email has an account: not for guessing
 def change_email():
     form = ChangeEmailForm(prefix="email")
     if not form.validate_on_submit():

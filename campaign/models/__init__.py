@@ -1,6 +1,6 @@
 """The one model layer. Import models from here."""
 
-from campaign.models.accounts import Organiser
+from campaign.models.accounts import Organiser, OrganiserDevice
 from campaign.models.campaigns import (
     ABSOLUTE_MAX_GROUP_SIZE,
     ABSOLUTE_MIN_GROUP_SIZE,
@@ -35,6 +35,7 @@ __all__ = [
     "GroupState",
     "Membership",
     "Organiser",
+    "OrganiserDevice",
     "Slogan",
     "SloganKind",
     "SloganStatus",
