@@ -119,6 +119,8 @@ def rotate_contact_key_command():
         db.session.commit()
         done, last_id = done + len(rows), rows[-1][0]
     click.echo(f"Re-encrypted {done} contacts with the newest key.")
+    if not retention.empty_write_ahead_log():  # old ciphertexts out of the -wal file too
+        click.echo("The database was busy: run the command again later to empty its log.")
 
 
 @click.command("purge")

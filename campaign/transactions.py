@@ -18,6 +18,7 @@ import logging
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session
 
 from campaign.extensions import db
 
@@ -95,6 +96,27 @@ def begin_write() -> None:
             return
         session.rollback()
     session.connection(execution_options={"sqlite_immediate": True})
+
+
+def release_lock() -> None:
+    """End a transaction that has changed nothing yet, before slow work (a password hash),
+    so no lock is held over it; the next query begins a new one (a writer's again in a
+    request that writes). Loaded rows are read again when next used."""
+    session = db.session()
+    changed = session.new or session.dirty or session.deleted or session.info.get("flushed")
+    if session.in_transaction() and not changed:
+        session.rollback()
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, _context) -> None:
+    session.info["flushed"] = True  # written, not yet committed: release_lock keeps it
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("flushed", None)
 
 
 def locked(model, row_id: int):

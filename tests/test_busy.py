@@ -106,6 +106,8 @@ def test_a_full_disk_is_a_503_and_nothing_is_half_written(impatient_app, make_ev
         pytest.skip("SQLite's own 'database or disk is full' (PostgreSQL: 53100, same class)")
     client = impatient_app.test_client()
     form = _join_form(client, ref)
+    db.session.execute(text("CREATE TABLE filler (x BLOB)"))
+    db.session.commit()
     pages = db.session.execute(text("PRAGMA page_count")).scalar()
     db.session.rollback()
 
@@ -119,8 +121,6 @@ def test_a_full_disk_is_a_503_and_nothing_is_half_written(impatient_app, make_ev
     sa_event.listen(engine, "connect", no_room)
     try:
         with engine.connect() as filler:  # use up the free pages the file still has
-            filler.exec_driver_sql("CREATE TABLE IF NOT EXISTS filler (x BLOB)")
-            filler.commit()
             with pytest.raises(OperationalError, match="full"):
                 for _ in range(10_000):
                     filler.exec_driver_sql("INSERT INTO filler VALUES (randomblob(512))")

@@ -35,3 +35,32 @@ def test_a_transaction_that_wrote_keeps_its_work(sqlite_only, make_campaign):
     db.session.commit()
     db.session.expire_all()
     assert db.session.scalar(select(Campaign.name)) == "After"
+
+
+def test_release_lock_keeps_flushed_work(app, make_campaign):
+    """Ending a transaction before slow work never throws away what was written."""
+    from campaign.transactions import release_lock
+
+    campaign = make_campaign(name="Before")
+    campaign.name = "Flushed"
+    db.session.flush()
+    release_lock()
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.scalar(select(Campaign.name)) == "Flushed"
+
+
+def test_release_lock_frees_sqlite_for_other_writers(sqlite_only, make_campaign):
+    from sqlalchemy import create_engine
+
+    from campaign.transactions import release_lock
+
+    make_campaign()
+    begin_write()
+    db.session.scalar(select(Campaign))
+    release_lock()
+    other = create_engine(str(db.engine.url), connect_args={"timeout": 0.1})
+    with other.connect() as connection:
+        connection.exec_driver_sql("UPDATE campaign SET name = name")  # not locked out
+        connection.commit()
+    other.dispose()
