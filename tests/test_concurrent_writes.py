@@ -56,6 +56,7 @@ def _seed(database_url: str, instance) -> dict:
     with app.app_context():
         upgrade()
         admin = create_organiser("admin@example.org", PASSWORD, "Admin", is_admin=True)
+        create_organiser("target@example.org", PASSWORD, "Target")
         campaign = create_campaign(
             admin, CampaignDetails(name="Race", slug="race", pledge="Stay calm.")
         )
@@ -333,3 +334,22 @@ def _row(engine, group_id: int):
             text("SELECT name, meeting_point, revision FROM volunteer_group WHERE id = :i"),
             {"i": group_id},
         ).one()
+
+
+def test_wrong_passwords_at_once_each_count_toward_the_wait(served):
+    """12 guesses together: the first five count, then the account's unknown devices wait."""
+    base, engine = served["server"].base, served["engine"]
+    guesses = press_together(
+        base,
+        [
+            ("/auth/login", "/auth/login", {"email": "target@example.org", "password": f"no{n}"})
+            for n in range(12)
+        ],
+    )
+    assert guesses.server_errors() == []
+    with engine.connect() as connection:
+        failed, until = connection.execute(
+            text("SELECT failed_sign_ins, locked_until FROM organiser WHERE email = :e"),
+            {"e": "target@example.org"},
+        ).one()
+    assert failed == 5 and until is not None
