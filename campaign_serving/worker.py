@@ -130,8 +130,7 @@ class BufferedWorker(Worker):
         super().load_wsgi()
         problem = per_process_limits(self.wsgi, self.cfg.workers)
         if problem:
-            self.log.critical(problem)
-            raise ConfigurationError(problem)
+            raise ConfigurationError(problem)  # gunicorn logs it and stops: "failed to boot"
         config = getattr(self.wsgi, "config", {})
         self.forwarded = ForwardedHeaders(
             int(config.get("PROXY_FIX_HOPS") or 0), list(self.cfg.forwarded_allow_ips)
