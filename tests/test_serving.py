@@ -15,11 +15,13 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bench.load import ROOT, Server, create_event, free_port
 from campaign.config import defaults
+from campaign_serving.worker import ForwardedHeaders, per_process_limits
 
 #: Join-code lookups per minute from one address, as configured (and documented).
 JOIN_CODES_PER_MINUTE = int(defaults("instance")["RATELIMIT_JOIN_CODES"].split()[0])
@@ -307,3 +309,34 @@ def test_forwarded_headers_count_from_the_configured_proxy(site):
         server.stop()
     assert "Strict-Transport-Security" in headers
     assert f"https://hazara.example/e/{ref}".encode() in calendar
+
+
+def test_forwarded_headers_are_removed_unless_a_listed_proxy_sent_them():
+    proxies = ForwardedHeaders(1, ["127.0.0.1", "10.1.0.0/16"])
+    assert proxies.trusted("127.0.0.1") and proxies.trusted("::ffff:127.0.0.1")
+    assert proxies.trusted("10.1.2.3")
+    assert not proxies.trusted("10.2.0.1") and not proxies.trusted("::1")
+    assert not ForwardedHeaders(0, ["*"]).trusted("127.0.0.1")  # no proxy configured
+    environ = {
+        "REMOTE_ADDR": "203.0.113.9",
+        "HTTP_HOST": "hazara.example",
+        "HTTP_X_FORWARDED_FOR": "198.51.100.7",
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_X_FORWARDED_HOST": "elsewhere.example",
+        "HTTP_FORWARDED": "for=198.51.100.7;proto=https",
+    }
+    proxies.clean(environ)
+    assert environ == {"REMOTE_ADDR": "203.0.113.9", "HTTP_HOST": "hazara.example"}
+
+
+def test_only_limits_counted_in_memory_by_several_processes_are_refused():
+    def app(**config):
+        return SimpleNamespace(config=config, extensions={"limiter": set()})
+
+    memory = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
+    assert "RATELIMIT_STORAGE_URI" in per_process_limits(app(**memory), 2)
+    assert per_process_limits(app(**memory), 1) is None
+    assert per_process_limits(app(**{**memory, "RATELIMIT_ENABLED": False}), 4) is None
+    redis = {**memory, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+    assert per_process_limits(app(**redis), 4) is None
+    assert per_process_limits(SimpleNamespace(config={}, extensions={}), 4) is None  # no limits
