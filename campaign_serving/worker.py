@@ -22,6 +22,7 @@ On top of waitress this worker:
 import ipaddress
 import logging
 import os
+import resource
 import threading
 import time
 from datetime import timedelta
@@ -59,6 +60,21 @@ def per_process_limits(app, workers: int) -> str | None:
         "RATELIMIT_STORAGE_URI at Redis (redis://host:6379/0), shared by every worker, or "
         "serve with one worker (GUNICORN_WORKERS=1, the default)."
     )
+
+
+def connection_limit(wanted: int) -> int:
+    """How many connections this process may keep open: ``wanted``, with the open-files
+    limit raised to fit where the hard limit allows (a descriptor per connection, and one
+    more for a body spooled to a file), else as many as fit. Past the limit, accept()
+    would fail at once and the loop would spin on the waiting connection."""
+    needed = 2 * wanted + 64
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, (soft - 64) // 2))
 
 
 class ForwardedHeaders:
@@ -175,7 +191,7 @@ class BufferedWorker(Worker):
             map=self.map,
             sockets=[listener.sock for listener in self.sockets],
             threads=self.cfg.threads,
-            connection_limit=self.cfg.worker_connections,
+            connection_limit=connection_limit(self.cfg.worker_connections),
             max_request_body_size=self.body_limit,
             max_request_header_size=HEADER_LIMIT,
             clear_untrusted_proxy_headers=False,  # ForwardedHeaders decides, before the app

@@ -340,3 +340,17 @@ def test_only_limits_counted_in_memory_by_several_processes_are_refused():
     redis = {**memory, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
     assert per_process_limits(app(**redis), 4) is None
     assert per_process_limits(SimpleNamespace(config={}, extensions={}), 4) is None  # no limits
+
+
+def test_connections_are_capped_to_the_open_files_the_process_may_have():
+    script = """
+import resource
+from campaign_serving.worker import connection_limit
+resource.setrlimit(resource.RLIMIT_NOFILE, (512, 600))
+print(connection_limit(1000), resource.getrlimit(resource.RLIMIT_NOFILE)[0], connection_limit(100))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    # Raised to the hard limit, and only as many connections as then fit; 100 fit at once.
+    assert result.stdout.split() == ["268", "600", "100"]
