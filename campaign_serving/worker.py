@@ -273,9 +273,11 @@ class BufferedWorker(Worker):
         wasyncore.close_all(self.map)
 
     def _route_waitress_logs(self) -> None:
-        """waitress's warnings into gunicorn's error log; not a line per queued request."""
+        """waitress's warnings into gunicorn's error log, through the same filters (the app
+        adds its redaction of member tokens there); not a line per queued request."""
         waitress = logging.getLogger("waitress")
         waitress.handlers = list(self.log.error_log.handlers)
+        waitress.filters = list(self.log.error_log.filters)
         waitress.setLevel(self.log.error_log.level)
         waitress.propagate = False
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)

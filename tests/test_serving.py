@@ -354,3 +354,29 @@ print(connection_limit(1000), resource.getrlimit(resource.RLIMIT_NOFILE)[0], con
     )
     # Raised to the hard limit, and only as many connections as then fit; 100 fit at once.
     assert result.stdout.split() == ["268", "600", "100"]
+
+
+def test_waitress_logs_go_through_the_error_logs_filters(site, tmp_path):
+    """waitress names the path when it logs a failure: a member's token must not reach the
+    log through it (the app's redaction filter sits on gunicorn's error logger)."""
+    database, instance, _ = site
+    script = f"""
+import logging, os
+os.environ.update(DATABASE_URL={database!r}, CAMPAIGN_INSTANCE_PATH={str(instance)!r})
+from gunicorn.app.wsgiapp import WSGIApplication
+from gunicorn.glogging import Logger
+from campaign_serving.worker import BufferedWorker
+app = WSGIApplication()
+app.cfg.set("errorlog", {str(tmp_path / "error.log")!r})
+worker = BufferedWorker(0, os.getpid(), [], app, 30, app.cfg, Logger(app.cfg))
+app.app_uri = "campaign:create_app()"
+worker.load_wsgi()
+worker._route_waitress_logs()
+logging.getLogger("waitress").error("Exception while serving /me/" + "T" * 32)
+"""
+    subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    logged = (tmp_path / "error.log").read_text()
+    assert "Exception while serving /me/[redacted]" in logged
+    assert "T" * 32 not in logged
