@@ -26,7 +26,10 @@ seed: migrate
 run: seed compile-translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Production-style serving: gunicorn with gunicorn.conf.py (workers from the CPU count).
+# Production-style serving: gunicorn with gunicorn.conf.py on 127.0.0.1:8000, each worker
+# running waitress (campaign_serving/), which hands the app only requests that have fully
+# arrived, so slow clients cannot hold the site. In production, behind a reverse proxy with
+# HTTPS (README, Deployment).
 serve: migrate compile-translations
 	$(BIN)/gunicorn -c gunicorn.conf.py
 

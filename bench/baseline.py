@@ -4,6 +4,7 @@ BEGIN IMMEDIATE into a WAL-mode SQLite file, with raw sqlite3)."""
 
 import os
 import sqlite3
+import threading
 
 from flask import Flask
 
@@ -18,18 +19,19 @@ def say_hello():
 _PATH = os.environ.get("BENCH_SQLITE_PATH", "/tmp/bench-baseline.sqlite3")  # noqa: S108
 
 
-_open: list[sqlite3.Connection] = []
+_open = threading.local()
 
 
 def _connection() -> sqlite3.Connection:
-    """One connection per worker process, kept open (as the app's pool does)."""
-    if _open:
-        return _open[0]
-    connection = sqlite3.connect(_PATH, isolation_level=None, timeout=5)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA busy_timeout=5000")
-    connection.execute("CREATE TABLE IF NOT EXISTS row (id INTEGER PRIMARY KEY, value TEXT)")
-    _open.append(connection)
+    """One connection per serving thread, kept open (as the app's pool does): a sqlite3
+    connection belongs to the thread that made it."""
+    connection = getattr(_open, "connection", None)
+    if connection is None:
+        connection = sqlite3.connect(_PATH, isolation_level=None, timeout=5)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA busy_timeout=5000")
+        connection.execute("CREATE TABLE IF NOT EXISTS row (id INTEGER PRIMARY KEY, value TEXT)")
+        _open.connection = connection
     return connection
 
 

@@ -44,13 +44,17 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """gunicorn serving the app from gunicorn.conf.py, in its own process group."""
+    """gunicorn serving the app from gunicorn.conf.py, in its own process group.
+
+    ``workers=None`` leaves the count to gunicorn.conf.py, as `make serve` does;
+    ``environment`` adds variables (e.g. RATELIMIT_STORAGE_URI, PROXY_FIX_HOPS)."""
 
     database_url: str
     instance: Path
-    workers: int = 3
+    workers: int | None = 3
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    environment: dict = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -62,9 +66,11 @@ class Server:
             "DATABASE_URL": self.database_url,
             "CAMPAIGN_INSTANCE_PATH": str(self.instance),
             "GUNICORN_BIND": self.base,
-            "GUNICORN_WORKERS": str(self.workers),
             "GUNICORN_ACCESSLOG": "/dev/null",
+            **self.environment,
         }
+        if self.workers is not None:
+            env["GUNICORN_WORKERS"] = str(self.workers)
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(  # noqa: S603
             [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py")],
@@ -76,6 +82,8 @@ class Server:
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with code {self.process.returncode}")
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 connection.request("GET", "/auth/login")

@@ -306,10 +306,9 @@ def main() -> int:
         }
         # Rounds, each measure once per round, the baseline among them; the best round of
         # each counts, so a burst of other work on this small machine hits one round. Each
-        # measure gets a freshly started server on a fresh port: gunicorn's sync workers
-        # close every connection, and a client port reused while the server still holds the
-        # old connection in TIME_WAIT stalls for a second (a SYN retry), which would blur
-        # whatever is measured later on the same port.
+        # measure gets a freshly started server on a fresh port: connections the server
+        # closed stay in TIME_WAIT, and a client port reused meanwhile stalls for a second
+        # (a SYN retry), which would blur whatever is measured later on the same port.
         for _ in range(ROUNDS):
             for name, request in gets.items():
                 if name == "hello_get":

@@ -43,8 +43,9 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": None,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        #: Rate limits (Flask-Limiter). memory:// counts per process: with several gunicorn
-        #: workers or hosts, point this at Redis, e.g. redis://localhost:6379/0.
+        #: Rate limits (Flask-Limiter). memory:// counts in one process: gunicorn.conf.py then
+        #: runs one worker and refuses several. For several workers or hosts, point this at
+        #: Redis, e.g. redis://localhost:6379/0.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
