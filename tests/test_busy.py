@@ -73,6 +73,9 @@ def test_a_join_that_cannot_get_the_lock_is_told_to_retry(impatient_app, make_ev
         if holder.dialect.name == "sqlite":
             other.exec_driver_sql("BEGIN IMMEDIATE")
         else:
+            # Released by the server after 15 s whatever happens: without the app's lock
+            # timeout the join would otherwise wait for it forever (the fault this guards).
+            other.execute(text("SET idle_in_transaction_session_timeout = 15000"))
             other.execute(text("SELECT id FROM event WHERE id = :i FOR UPDATE"), {"i": event_id})
         busy = client.post(f"/e/{ref}/join", data=form)
         readable = client.get(f"/e/{ref}")  # readers are not held up by a writer
