@@ -69,7 +69,7 @@ lint: install
 
 # Static security checks: bandit on the code, pip-audit on the installed packages.
 audit: install
-	$(BIN)/bandit -q -r campaign -x campaign/migrations
+	$(BIN)/bandit -q -r campaign campaign_serving -x campaign/migrations
 	$(BIN)/python .ci/audit.py
 
 # Everything: lint, the whole suite, and the security audits.

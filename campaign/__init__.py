@@ -82,7 +82,7 @@ def _init_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas(app))
-                transactions.install_sqlite(engine)
+                transactions.install_sqlite(engine, int(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
             elif engine.dialect.name == "postgresql":
                 event.listen(engine, "connect", _postgresql_timeouts(app))
 

@@ -15,9 +15,12 @@ tests instead of failing on the day.
 """
 
 import logging
+import sqlite3
+import threading
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import Engine, event, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from campaign.extensions import db
@@ -50,13 +53,52 @@ def request_writes() -> bool:
     return bool(getattr(view, "writes", False))
 
 
+class WriteGate:
+    """The writers of one process queue here, in turn, before BEGIN IMMEDIATE.
+
+    SQLite's busy handler retries on a timer (sleeping up to 100 ms between tries), so many
+    threads waiting for the write lock are served in no order and some wait seconds. Threads
+    of one process take this lock first, and only its holder asks SQLite; other processes
+    still meet at SQLite's lock.
+    """
+
+    def __init__(self, timeout_ms: int):
+        self._lock = threading.RLock()  # re-entrant: a second connection in one thread
+        self.timeout = timeout_ms / 1000
+
+    def enter(self, info: dict) -> None:
+        if info.get("write_gate") is self:
+            return  # this connection holds it already
+        if not self._lock.acquire(timeout=self.timeout):
+            raise sa_exc.OperationalError(
+                "BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked (queue)")
+            )
+        info["write_gate"] = self
+
+    def leave(self, info: dict) -> None:
+        if info.pop("write_gate", None) is self:
+            try:
+                self._lock.release()
+            except RuntimeError:  # released by another thread (a connection collected)
+                log.warning("write gate released outside its thread")
+
+
 def _on_begin(conn) -> None:
     # Writers start with BEGIN IMMEDIATE: they take the write lock up front, waiting up to
     # the busy timeout, instead of failing when a read transaction tries to write.
     immediate = bool(conn.get_execution_options().get("sqlite_immediate")) or request_writes()
     conn.info["sqlite_immediate"] = immediate
     conn.info["sqlite_wrote"] = False
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if not immediate:
+        conn.exec_driver_sql("BEGIN")
+        return
+    gate = conn.engine.info_write_gate  # type: ignore[attr-defined]
+    gate.enter(conn.info)
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except Exception:
+        gate.leave(conn.info)
+        raise
 
 
 def _on_execute(conn, _cursor, statement: str, *_args) -> None:
@@ -73,9 +115,35 @@ def _on_execute(conn, _cursor, statement: str, *_args) -> None:
         log.warning(message)
 
 
-def install_sqlite(engine: Engine) -> None:
+def install_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    engine.info_write_gate = WriteGate(busy_timeout_ms)  # type: ignore[attr-defined]
     event.listen(engine, "begin", _on_begin)
     event.listen(engine, "before_cursor_execute", _on_execute)
+
+    def leave(conn, *_args) -> None:
+        engine.info_write_gate.leave(conn.info)  # type: ignore[attr-defined]
+
+    # Every way a transaction ends lets the next writer of this process in.
+    event.listen(engine, "commit", leave)
+    event.listen(engine, "rollback", leave)
+    event.listen(engine.pool, "reset", _on_reset)
+    event.listen(engine.pool, "checkin", _leave_record)
+    event.listen(engine.pool, "invalidate", _on_invalidate)
+    event.listen(engine.pool, "close", _leave_record)
+
+
+def _leave_record(_dbapi_connection, record) -> None:
+    gate = record.info.get("write_gate") if record is not None else None
+    if gate is not None:
+        gate.leave(record.info)
+
+
+def _on_reset(dbapi_connection, record, _reset_state) -> None:
+    _leave_record(dbapi_connection, record)
+
+
+def _on_invalidate(dbapi_connection, record, _exception) -> None:
+    _leave_record(dbapi_connection, record)
 
 
 def begin_write() -> None:
