@@ -170,7 +170,7 @@ class FeedStore:
         deadline = time.monotonic() + wait
         with contextlib.suppress(OSError):
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        key_lock = self.folder / f"build-{int(key[:8], 16) % KEY_LOCKS:02d}.lock"
+        key_lock = self.folder / f"build-{int(key, 16) % KEY_LOCKS:02d}.lock"
         with exclusive(key_lock, wait) as own_key:
             if not own_key:
                 yield False
