@@ -51,6 +51,8 @@ class Server:
     workers: int = 3
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    #: Another WSGI app than gunicorn.conf.py's, e.g. "tests.exports.counting_app:create_app()".
+    app: str | None = None
 
     @property
     def base(self) -> str:
@@ -67,7 +69,7 @@ class Server:
         }
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(  # noqa: S603
-            [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py")],
+            [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), *filter(None, [self.app])],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
