@@ -1,6 +1,7 @@
 """Calendar files, QR codes and posters: the pure exporters served over HTTP."""
 
 import gzip
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from campaign.exports.qr import qr_png, qr_svg
 from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.http import private
+from campaign.i18n import select_locale
 from campaign.limits import shared
 from campaign.localtime import format_event_span
 from campaign.models import Campaign, Event
@@ -135,10 +137,10 @@ def campaign_calendar(slug: str):
     return feed_response(cached, slug, gzipped, version.etag)
 
 
-def _come_back_later(refused: "builds.BuildRefused") -> Response:
-    if refused.status == 429:
+def _come_back_later(refused: "builds.BuildRefused", message: str | None = None) -> Response:
+    if message is None and refused.status == 429:
         message = _("Too many new calendars asked from your address. Try again in a minute.")
-    else:
+    elif message is None:
         message = _("This calendar is being prepared. Try again in a minute.")
     response = Response(message + "\n", status=refused.status, mimetype="text/plain")
     response.headers["Retry-After"] = str(refused.retry_after)
@@ -217,10 +219,32 @@ def campaign_qr(slug: str, image_format: str):
 # --- poster ------------------------------------------------------------------------------
 
 
+#: Posters kept per worker (each takes up to half a second to make), by what they show.
+POSTER_CACHE_BYTES = 16 * 1024 * 1024
+
+
+def poster_cache() -> feeds.FeedCache:
+    return current_app.extensions.setdefault(
+        "campaign_poster_cache", feeds.FeedCache(POSTER_CACHE_BYTES, sizeof=len)
+    )
+
+
 @bp.get("/e/<ref>/poster.pdf")
 def event_poster(ref: str):
     event = _public_event_or_404(ref)
-    response = Response(event_poster_pdf(poster_text(event), FONT_DIR), mimetype="application/pdf")
+    text = poster_text(event)
+    # By revision and language, and by every text it shows (the campaign's name and pledge,
+    # the host in its links), so no edit is ever printed from an old copy.
+    shown = hashlib.sha256(repr(text).encode()).hexdigest()
+    key = f"{event.id}:{event.revision}:{select_locale()}:{shown}"
+    pdf = poster_cache().get(key)
+    if pdf is None:
+        if not builds.build_allowed("RATELIMIT_POSTER_BUILD"):
+            message = _("Too many new posters asked from your address. Try again in a minute.")
+            return _come_back_later(builds.BuildRefused(429, retry_after=60), message)
+        pdf = event_poster_pdf(text, FONT_DIR)
+        poster_cache().put(key, pdf)
+    response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="poster-{event.ref}.pdf"'
     response.cache_control.no_cache = True
     return response
