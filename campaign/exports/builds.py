@@ -32,8 +32,9 @@ DEFAULTS = {
     "FEED_CACHE_MAX_BYTES": 200 * 1024 * 1024,
     #: Builds running at once on this host; other feeds wait or are told to come back.
     "FEED_BUILD_SLOTS": 2,
-    #: How long a request waits for a build someone else is running before "busy".
-    "FEED_BUILD_WAIT_SECONDS": 5.0,
+    #: How long a request waits for a build someone else is running before "busy, come
+    #: back" (503): small feeds are built by then; a waiting sync worker serves no one.
+    "FEED_BUILD_WAIT_SECONDS": 1.0,
 }
 
 
