@@ -30,8 +30,9 @@ DEFAULTS = {
     #: The disk cache of built feeds, shared by this host's workers.
     "FEED_CACHE_MAX_FILES": 100,
     "FEED_CACHE_MAX_BYTES": 200 * 1024 * 1024,
-    #: Builds running at once on this host; other feeds wait or are told to come back.
-    "FEED_BUILD_SLOTS": 2,
+    #: Builds running at once on this host (each takes a worker and a core while it
+    #: runs); other feeds wait FEED_BUILD_WAIT_SECONDS, then are told to come back.
+    "FEED_BUILD_SLOTS": 1,
     #: How long a request waits for a build someone else is running before "busy, come
     #: back" (503): small feeds are built by then; a waiting sync worker serves no one.
     "FEED_BUILD_WAIT_SECONDS": 1.0,
