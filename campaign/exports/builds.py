@@ -28,8 +28,8 @@ DEFAULTS = {
     "RATELIMIT_FEED_BUILD": "10 per minute;60 per hour",
     "RATELIMIT_POSTER_BUILD": "30 per minute;300 per hour",
     #: The disk cache of built feeds, shared by this host's workers.
-    "FEED_CACHE_MAX_FILES": 100,
-    "FEED_CACHE_MAX_BYTES": 200 * 1024 * 1024,
+    "FEED_CACHE_MAX_FILES": 64,
+    "FEED_CACHE_MAX_BYTES": 64 * 1024 * 1024,
     #: Builds running at once on this host (each takes a worker and a core while it
     #: runs); other feeds wait FEED_BUILD_WAIT_SECONDS, then are told to come back.
     "FEED_BUILD_SLOTS": 1,
@@ -37,6 +37,10 @@ DEFAULTS = {
     #: back" (503): small feeds are built by then; a waiting sync worker serves no one.
     "FEED_BUILD_WAIT_SECONDS": 1.0,
 }
+
+
+#: Feed templates each worker keeps in memory (a 5,000-event campaign's is about 4 MB).
+TEMPLATES_IN_MEMORY = 32 * 1024 * 1024
 
 
 def setting(name: str):
@@ -73,7 +77,8 @@ def build_allowed(limit_name: str) -> bool:
 def _templates() -> feeds.FeedCache:
     """This worker's built feed templates, by build key."""
     return current_app.extensions.setdefault(
-        "campaign_feed_templates", feeds.FeedCache(sizeof=lambda template: template.size)
+        "campaign_feed_templates",
+        feeds.FeedCache(TEMPLATES_IN_MEMORY, sizeof=lambda template: template.size),
     )
 
 
