@@ -55,6 +55,8 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     environment: dict = field(default_factory=dict)
+    #: Another WSGI app than gunicorn.conf.py's, e.g. "tests.exports.counting_app:create_app()".
+    app: str | None = None
 
     @property
     def base(self) -> str:
@@ -73,7 +75,7 @@ class Server:
             env["GUNICORN_WORKERS"] = str(self.workers)
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(  # noqa: S603
-            [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py")],
+            [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), *filter(None, [self.app])],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

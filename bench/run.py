@@ -6,6 +6,8 @@ in the same run, on the same machine, served by gunicorn with the same settings.
     campaign feed (5,000 events), warm / hello-world  goal >= 0.5
     campaign feed, conditional GET 304 / hello-world  goal >= 0.8
     cold build of that feed / plain icalendar         goal <= 1.2  (lower is better)
+    event page GET while hostile feed requests arrive
+      (random Host headers and ?city= values)  / event page GET, same server  goal >= 0.5
 
 Writes bench/results.json and prints it. GETs are driven by Debian's wrk when installed (else
 a Python generator), POSTs by the Python generator (keep-alive connections, one per simulated
@@ -258,6 +260,59 @@ with app.app_context(), app.test_request_context("/c/bench/calendar.ics"):
     }
 
 
+HOSTILE_CLIENTS = int(os.environ.get("BENCH_HOSTILE_CLIENTS", "4"))
+
+
+def hostile_feed_ratio(database: str, instance: Path, ref: str) -> dict:
+    """The event page on one server, alone and then while HOSTILE_CLIENTS connections keep
+    asking for the 5,000-event feed with a new Host header or ?city= value each time (each
+    a cold build of seconds before the fix). The feed's current revision is built first,
+    by one ordinary request, as it would be once per change whatever the traffic."""
+    shutil.rmtree(instance / "feeds", ignore_errors=True)
+    server = Server(database, instance, workers=WORKERS).start()
+    warm = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    warm.request("GET", "/c/bench/calendar.ics")
+    warm.getresponse().read()
+    statuses: dict[int, int] = {}
+    stop = threading.Event()
+
+    def hostile(n: int):
+        i = 0
+        while not stop.is_set():
+            i += 1
+            path = "/c/bench/calendar.ics" + (f"?city=nowhere-{n}-{i}" if i % 2 else "")
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            try:
+                connection.request("GET", path, headers={"Host": f"h{n}-{i}.example"})
+                status = connection.getresponse().status
+            except OSError:
+                status = 0
+            finally:
+                connection.close()
+            statuses[status] = statuses.get(status, 0) + 1
+
+    try:
+        alone = measure_get(server.port, f"/e/{ref}")
+        threads = [threading.Thread(target=hostile, args=(n,)) for n in range(HOSTILE_CLIENTS)]
+        for thread in threads:
+            thread.start()
+        try:
+            attacked = measure_get(server.port, f"/e/{ref}")
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(90)
+    finally:
+        server.stop()
+    return {
+        "event_page_alone": alone,
+        "event_page_under_hostile_feeds": attacked,
+        "hostile_feed_statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "ratio": round(attacked["requests_per_second"] / max(alone["requests_per_second"], 1), 3),
+        "goal": ">= 0.5",
+    }
+
+
 def main() -> int:
     results: dict = {"workers": WORKERS, "clients": CLIENTS, "seconds_per_run": SECONDS}
     with tempfile.TemporaryDirectory() as folder_name:
@@ -357,6 +412,7 @@ def main() -> int:
         finally:
             server.stop()
         results["feed_cold_build"] = cold_feed_ratio(instance, database)
+        results["hostile_feeds"] = hostile_feed_ratio(database, instance, ref)
 
     def ratio(name, base, goal):
         value = results[name]["requests_per_second"] / max(results[base]["requests_per_second"], 1)
@@ -374,6 +430,11 @@ def main() -> int:
         "ratio": results["feed_cold_build"]["ratio"],
         "against": "plain icalendar",
         "goal": "<= 1.2",
+    }
+    results["ratios"]["event_page_under_hostile_feeds"] = {
+        "ratio": results["hostile_feeds"]["ratio"],
+        "against": "event page GET on the same server, no hostile requests",
+        "goal": ">= 0.5",
     }
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

@@ -6,8 +6,9 @@ in front of Flask: one primary-key read on a pooled connection, no session, no t
 extension hooks. Anything else (a feed this worker has not built yet, a bad or odd filter, an
 unknown campaign, a HEAD request) goes on to Flask, whose view
 (``campaign.exports.views.campaign_calendar``) answers the same way from the same functions:
-the ETag from ``feeds.feed_etag``, the headers from ``feeds.feed_headers``,
-``feeds.feed_validator_headers`` and ``security.security_headers``.
+the ETag from ``feeds.feed_build_key``, ``feeds.feed_origin`` and ``feeds.feed_etag``, the
+headers from ``feeds.feed_headers``, ``feeds.feed_validator_headers`` and
+``security.security_headers``.
 
 The ETag never lies: it is computed from the campaign's feed revision read from the database
 on every request, so no worker answers from a stale copy. Where this path and Flask could
@@ -37,7 +38,7 @@ FEED_PATH = re.compile(r"/c/([a-z0-9-]{1,64})/calendar\.ics")
 
 
 class _Memo(dict):
-    """A small memo of pure answers (URL roots, locales): emptied when full, so odd headers
+    """A small memo of pure answers (origins, locales): emptied when full, so odd headers
     cannot grow a worker's memory."""
 
     def remember(self, key, compute):
@@ -64,7 +65,7 @@ class FeedFastPath:
         self._session_cookie = app.config["SESSION_COOKIE_NAME"]
         self._languages = app.config["LANGUAGES"]
         self._security = {secure: security_headers(app.config, secure) for secure in (False, True)}
-        self._url_roots = _Memo()
+        self._origins = _Memo()
         self._locales = _Memo()
         self._local = threading.local()
         event.listen(self.engine, "engine_disposed", lambda _engine: self._close())
@@ -123,15 +124,14 @@ class FeedFastPath:
 
     # --- the answer --------------------------------------------------------------------
 
-    def _url_root(self, environ, request: Request) -> str:
+    def _origin(self, environ) -> str:
         key = (
             environ.get("wsgi.url_scheme"),
             environ.get("HTTP_HOST"),
             environ.get("SERVER_NAME"),
             environ.get("SERVER_PORT"),
-            environ.get("SCRIPT_NAME"),
         )
-        return self._url_roots.remember(key, lambda: request.url_root)
+        return self._origins.remember(key, lambda: feeds.feed_origin(self.app.config, environ))
 
     def _locale(self, environ, request: Request) -> str:
         chosen = request.cookies.get(LANGUAGE_COOKIE) if "HTTP_COOKIE" in environ else None
@@ -157,8 +157,10 @@ class FeedFastPath:
             return None
         campaign_id, revision = found
         locale = self._locale(environ, request)
-        url_root = self._url_root(environ, request)
-        etag = feeds.feed_etag(campaign_id, revision, datetime.now(UTC), filters, url_root, locale)
+        script_name = environ.get("SCRIPT_NAME", "")
+        now = datetime.now(UTC)
+        build_key = feeds.feed_build_key(campaign_id, revision, now, filters, locale, script_name)
+        etag = feeds.feed_etag(build_key, self._origin(environ))
         security = self._security[environ.get("wsgi.url_scheme") == "https"]
         if "HTTP_IF_NONE_MATCH" in environ and not is_resource_modified(environ, etag=etag):
             return "304 NOT MODIFIED", feeds.feed_validator_headers(etag) + security, b""

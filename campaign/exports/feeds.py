@@ -3,13 +3,16 @@ campaign feed's events and its cache. The file format itself is ``ical.py``."""
 
 import hashlib
 import threading
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from flask import request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
+from werkzeug.wsgi import get_host
 
 from campaign.countries import country_name
 from campaign.exports.ical import CalendarEntry
@@ -59,7 +62,15 @@ def _join_text(event: Event, page: str) -> str:
     )
 
 
-def event_entry(event: Event, campaign: Campaign) -> CalendarEntry:
+def site_url(endpoint: str, origin: str | None = None, **values) -> str:
+    """An absolute URL; with ``origin`` ("scheme://host", or ``feed_template.ORIGIN``) in
+    place of the one the request or SERVER_NAME gives."""
+    if origin is None:
+        return absolute_url_for(endpoint, **values)
+    return origin + url_for(endpoint, **values)
+
+
+def event_entry(event: Event, campaign: Campaign, *, origin: str | None = None) -> CalendarEntry:
     """The public calendar entry of an event: same UID everywhere, SEQUENCE its revision."""
     lines = []
     if event.status is EventStatus.CANCELLED:
@@ -68,7 +79,7 @@ def event_entry(event: Event, campaign: Campaign) -> CalendarEntry:
     pledge = first_line(campaign.pledge)
     if pledge:
         lines.append(_("The pledge: %(line)s", line=pledge))
-    page = absolute_url_for("events.show_event", ref=event.ref)
+    page = site_url("events.show_event", origin, ref=event.ref)
     lines.append(_join_text(event, page))
     return CalendarEntry(
         uid=event_uid(event),
@@ -153,19 +164,24 @@ class FeedFilterError(ValueError):
 
 @dataclass(frozen=True)
 class FeedFilters:
+    """The feed's filters, normalised: every spelling of one filter is one value (and one
+    build), whatever its letter case, spaces or Unicode form; unknown parameters are
+    ignored."""
+
     country: str = ""
     city: str = ""
     venue_type: VenueType | None = None
 
     @classmethod
     def from_args(cls, args) -> "FeedFilters":
-        country = (args.get("country") or "").strip().upper()
+        country = _normal(args.get("country")).upper()
         if country and (len(country) != 2 or not country.isascii() or not country.isalpha()):
             raise FeedFilterError("country")
-        city = " ".join((args.get("city") or "").split())
+        # Cities match without regard to case (ILIKE), so the lower-case form is the key.
+        city = _normal(args.get("city")).lower()
         if len(city) > 100:
             raise FeedFilterError("city")
-        venue = (args.get("venue_type") or "").strip()
+        venue = _normal(args.get("venue_type")).lower()
         try:
             venue_type = VenueType(venue) if venue else None
         except ValueError:
@@ -175,6 +191,11 @@ class FeedFilters:
     def key(self) -> str:
         venue = self.venue_type.value if self.venue_type else ""
         return f"{self.country}|{self.city}|{venue}"
+
+
+def _normal(value: str | None) -> str:
+    """NFKC (full-width and composed letters as one form), runs of white space as one."""
+    return " ".join(unicodedata.normalize("NFKC", value or "")[:1000].split())
 
 
 def feed_window_start(now: datetime) -> datetime:
@@ -187,11 +208,13 @@ class FeedVersion:
     """Enough to answer a conditional GET without reading a single event."""
 
     campaign_id: int
+    #: Names one build: what the feed's bytes depend on, except the host in its links.
+    build_key: str
     etag: str
     last_modified: datetime
 
 
-def feed_version(slug: str, filters: FeedFilters, url_root: str, now: datetime):
+def feed_version(slug: str, filters: FeedFilters, origin: str, now: datetime):
     row = db.session.execute(
         select(Campaign.id, Campaign.feed_revision, Campaign.feed_changed_at).where(
             Campaign.slug == slug
@@ -202,20 +225,42 @@ def feed_version(slug: str, filters: FeedFilters, url_root: str, now: datetime):
     campaign_id, revision, changed_at = row
     window = feed_window_start(now)
     # The selector's own answer, as campaign.exports.fastpath computes it.
-    etag = feed_etag(campaign_id, revision, now, filters, url_root, select_locale())
+    script_name = request.environ.get("SCRIPT_NAME", "")
+    build_key = feed_build_key(campaign_id, revision, now, filters, select_locale(), script_name)
     # The window's move at midnight is a change too.
     last_modified = max(changed_at, window + FEED_KEEPS_PAST).replace(microsecond=0)
-    return FeedVersion(campaign_id, etag, last_modified)
+    return FeedVersion(campaign_id, build_key, feed_etag(build_key, origin), last_modified)
 
 
-def feed_etag(
-    campaign_id: int, revision: int, now: datetime, filters: FeedFilters, url_root: str, locale: str
+def feed_build_key(
+    campaign_id: int,
+    revision: int,
+    now: datetime,
+    filters: FeedFilters,
+    locale: str,
+    script_name: str,
 ) -> str:
-    """Everything the feed's bytes depend on: the campaign's events (its feed revision), the
-    day (the 30-day window), the filters, the host in its URLs and the language."""
+    """Everything a build depends on: the campaign's events (its feed revision), the day (the
+    30-day window), the filters, the language and the path the site is mounted at. Not the
+    host: any Host header is served from the same build."""
     window = feed_window_start(now)
-    parts = (FEED_FORMAT, campaign_id, revision, window.date(), filters.key(), url_root, locale)
+    parts = (FEED_FORMAT, campaign_id, revision, window.date(), filters.key(), locale, script_name)
     return hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def feed_etag(build_key: str, origin: str) -> str:
+    """The build and the host its links name (a different host is different bytes)."""
+    return hashlib.sha256(f"{build_key}\n{origin}".encode()).hexdigest()[:32]
+
+
+def feed_origin(config, environ) -> str:
+    """The "scheme://host" of the feed's links, as ``absolute_url_for`` writes them: from
+    SERVER_NAME when set (every Host header then gets the same feed), else the request's
+    (lower case and without a default port, as Werkzeug's URL building writes it)."""
+    server = config.get("SERVER_NAME")
+    if server:
+        return f"{config.get('PREFERRED_URL_SCHEME') or 'https'}://{server}"
+    return f"{environ['wsgi.url_scheme']}://{get_host(environ).lower()}"
 
 
 #: What a feed response varies on, and how long a copy may be used without asking.
@@ -272,34 +317,39 @@ def feed_events(campaign: Campaign, filters: FeedFilters, now: datetime) -> list
 
 
 class FeedCache:
-    """Built feeds by ETag, least recently used out first. Per process: each worker checks
-    the campaign's feed revision in the database on every request, so none serves stale.
-    Bounded in bytes, so odd filters cannot grow a worker's memory."""
+    """Built feeds (or feed templates) by key, least recently used out first. Per process:
+    each worker checks the campaign's feed revision in the database on every request, so
+    none serves stale. Bounded in bytes, so odd filters cannot grow a worker's memory."""
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, sizeof=lambda feed: len(feed.body)):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, CachedFeed] = OrderedDict()
+        self._sizeof = sizeof
+        self._entries: OrderedDict[str, object] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, etag: str) -> CachedFeed | None:
+    def get(self, key: str):
         with self._lock:
-            feed = self._entries.get(etag)
+            feed = self._entries.get(key)
             if feed is not None:
-                self._entries.move_to_end(etag)
+                self._entries.move_to_end(key)
             return feed
 
-    def put(self, etag: str, feed: CachedFeed) -> None:
-        if len(feed.body) > self.max_bytes:
+    def put(self, key: str, feed) -> None:
+        size = self._sizeof(feed)
+        if size > self.max_bytes:
             return
         with self._lock:
-            old = self._entries.pop(etag, None)
-            self._size -= len(old.body) if old is not None else 0
-            self._entries[etag] = feed
-            self._size += len(feed.body)
+            old = self._entries.pop(key, None)
+            self._size -= self._sizeof(old) if old is not None else 0
+            self._entries[key] = feed
+            self._size += size
             while self._size > self.max_bytes:
                 _, evicted = self._entries.popitem(last=False)
-                self._size -= len(evicted.body)
+                self._size -= self._sizeof(evicted)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def clear(self) -> None:
         with self._lock:

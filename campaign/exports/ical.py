@@ -54,6 +54,14 @@ def events_to_ical(
     entries: Iterable[CalendarEntry], info: CalendarInfo, *, stamp: datetime
 ) -> bytes:
     """One VCALENDAR holding a VEVENT per entry and a VTIMEZONE per zone used."""
+    return events_to_calendar(entries, info, stamp=stamp).to_ical()
+
+
+def events_to_calendar(
+    entries: Iterable[CalendarEntry], info: CalendarInfo, *, stamp: datetime
+) -> Calendar:
+    """:func:`events_to_ical` before serialising (for feeds whose links are filled in
+    later: ``campaign.exports.feed_template``)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -85,7 +93,7 @@ def events_to_ical(
         calendar.add_component(event)
     if not events:  # RFC 5545 wants at least one component, even in an empty feed
         calendar.add_component(_vtimezone("UTC", stamp.year, stamp.year))
-    return calendar.to_ical()
+    return calendar
 
 
 def _vevent(entry: CalendarEntry, stamp: datetime) -> Event:

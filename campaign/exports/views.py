@@ -1,7 +1,7 @@
 """Calendar files, QR codes and posters: the pure exporters served over HTTP."""
 
 import gzip
-import os
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.http import http_date, is_resource_modified
 
 from campaign.events.queries import event_by_ref
-from campaign.exports import feeds
+from campaign.exports import builds, feeds
 from campaign.exports.calendar_links import google_calendar_url, outlook_calendar_url, webcal_url
 from campaign.exports.ical import CalendarInfo, events_to_ical
 from campaign.exports.poster import PosterText, event_poster_pdf
@@ -18,6 +18,7 @@ from campaign.exports.qr import qr_png, qr_svg
 from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.http import private
+from campaign.i18n import select_locale
 from campaign.limits import shared
 from campaign.localtime import format_event_span
 from campaign.models import Campaign, Event
@@ -108,7 +109,8 @@ def campaign_calendar(slug: str):
         message = _("This calendar filter is not valid: %(name)s.", name=error.parameter)
         return Response(message + "\n", status=400, mimetype="text/plain")
     now = _now()
-    version = feeds.feed_version(slug, filters, request.url_root, now)
+    origin = feeds.feed_origin(current_app.config, request.environ)
+    version = feeds.feed_version(slug, filters, origin, now)
     if version is None:
         abort(404)
     # Answered from one primary-key read: calendar apps poll often and mostly get this.
@@ -123,61 +125,37 @@ def campaign_calendar(slug: str):
     key = version.etag + (".gz" if gzipped else "")
     cached = feed_cache().get(key)
     if cached is None:
-        body = _shared_feed(version, filters, now, gzipped)
+        try:
+            template = builds.feed_template(version, filters, now)
+        except builds.BuildRefused as refused:
+            return _come_back_later(refused)
+        body = template.render(origin)  # this host in the links: no build
+        if gzipped:
+            body = gzip.compress(body, 6)
         cached = feeds.CachedFeed(body, http_date(version.last_modified))
         feed_cache().put(key, cached)
     return feed_response(cached, slug, gzipped, version.etag)
+
+
+def _come_back_later(refused: "builds.BuildRefused", message: str | None = None) -> Response:
+    if message is None and refused.status == 429:
+        message = _("Too many new calendars asked from your address. Try again in a minute.")
+    elif message is None:
+        message = _("This calendar is being prepared. Try again in a minute.")
+    response = Response(message + "\n", status=refused.status, mimetype="text/plain")
+    response.headers["Retry-After"] = str(refused.retry_after)
+    response.cache_control.no_store = True
+    return response
 
 
 def feed_response(cached: feeds.CachedFeed, slug: str, gzipped: bool, etag: str) -> Response:
     return Response(cached.body, headers=feeds.feed_headers(cached, slug, gzipped, etag))
 
 
-def _shared_feed(version, filters, now, gzipped: bool) -> bytes:
-    """The built feed from the instance folder, where every worker on this host finds it;
-    built (once) and written there when missing. Stored plain and gzipped: calendar apps
-    accept gzip, and a 5,000-event feed shrinks about tenfold."""
-    folder = Path(current_app.instance_path) / "feeds"
-    path = folder / f"{version.etag}.ics{'.gz' if gzipped else ''}"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    body = _build_campaign_feed(version.campaign_id, filters, now)
-    folder.mkdir(exist_ok=True)
-    for target, data in (
-        (folder / f"{version.etag}.ics", body),
-        (folder / f"{version.etag}.ics.gz", gzip.compress(body, 6)),
-    ):
-        temporary = target.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)  # atomic: a reader sees the whole file or none
-    _forget_old_feeds(folder)
-    return path.read_bytes()
-
-
-def _forget_old_feeds(folder: Path, keep_seconds: int = 3600) -> None:
-    """Feeds of earlier revisions are never asked for again after an hour."""
-    limit = datetime.now(UTC).timestamp() - keep_seconds
-    for old in folder.glob("*.ics*"):
-        try:
-            if old.stat().st_mtime < limit:
-                old.unlink()
-        except FileNotFoundError:  # another worker removed it first
-            pass
-
-
 def _build_campaign_feed(campaign_id: int, filters: feeds.FeedFilters, now: datetime) -> bytes:
-    campaign = db.session.get(Campaign, campaign_id)
-    events = feeds.feed_events(campaign, filters, now)
-    info = CalendarInfo(
-        name=campaign.name,
-        description=campaign.description,
-        refresh=feeds.FEED_REFRESH,
-        url=absolute_url_for("campaigns.show_campaign", slug=campaign.slug),
-    )
-    entries = (feeds.event_entry(event, campaign) for event in events)
-    return events_to_ical(entries, info, stamp=now)
+    """A cold build of the campaign feed for this request's host (``make bench`` times it)."""
+    template = builds.build_feed_template(campaign_id, filters, now)
+    return template.render(feeds.feed_origin(current_app.config, request.environ))
 
 
 @bp.get("/me/<token>/calendar.ics")
@@ -241,10 +219,32 @@ def campaign_qr(slug: str, image_format: str):
 # --- poster ------------------------------------------------------------------------------
 
 
+#: Posters kept per worker (each takes up to half a second to make), by what they show.
+POSTER_CACHE_BYTES = 16 * 1024 * 1024
+
+
+def poster_cache() -> feeds.FeedCache:
+    return current_app.extensions.setdefault(
+        "campaign_poster_cache", feeds.FeedCache(POSTER_CACHE_BYTES, sizeof=len)
+    )
+
+
 @bp.get("/e/<ref>/poster.pdf")
 def event_poster(ref: str):
     event = _public_event_or_404(ref)
-    response = Response(event_poster_pdf(poster_text(event), FONT_DIR), mimetype="application/pdf")
+    text = poster_text(event)
+    # By revision and language, and by every text it shows (the campaign's name and pledge,
+    # the host in its links), so no edit is ever printed from an old copy.
+    shown = hashlib.sha256(repr(text).encode()).hexdigest()
+    key = f"{event.id}:{event.revision}:{select_locale()}:{shown}"
+    pdf = poster_cache().get(key)
+    if pdf is None:
+        if not builds.build_allowed("RATELIMIT_POSTER_BUILD"):
+            message = _("Too many new posters asked from your address. Try again in a minute.")
+            return _come_back_later(builds.BuildRefused(429, retry_after=60), message)
+        pdf = event_poster_pdf(text, FONT_DIR)
+        poster_cache().put(key, pdf)
+    response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="poster-{event.ref}.pdf"'
     response.cache_control.no_cache = True
     return response

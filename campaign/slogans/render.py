@@ -109,30 +109,77 @@ def _measuring_pdf(font_dir: Path) -> FPDF:
     return pdf
 
 
-def _wrap(pdf: FPDF, text: str, width: float) -> list[str] | None:
-    """Lines of ``text`` in ``width``, or None if a single word is too wide for it."""
-    if any(pdf.get_string_width(word) > width for word in text.split()):
-        return None
-    return pdf.multi_cell(width, text=text, dry_run=True, output="LINES", padding=0)
+#: Words are measured once, at this size; a font's widths grow in proportion to its size.
+MEASURED_AT = 100.0
 
 
-def _fit(pdf: FPDF, text: str, language: str, width: float, height: float, top: float) -> Block:
+@lru_cache(maxsize=8192)
+def _word_widths(text: str, family: str, font_dir: Path) -> tuple[tuple[float, ...], float]:
+    """The width of each word of ``text`` and of a space, at ``MEASURED_AT`` points.
+    Shaping (HarfBuzz) is the slow part of laying out a sign, Nastaliq above all: each word
+    is shaped once here instead of at every size tried."""
+    pdf = _measuring_pdf(font_dir)
+    pdf.set_font(family, "", MEASURED_AT)
+    return tuple(pdf.get_string_width(word) for word in text.split()), pdf.get_string_width(" ")
+
+
+def _wrap(words: list[str], widths, space: float, width: float) -> list[str] | None:
+    """Lines of ``words`` (greedy, breaks only between words) within ``width``, the widths
+    already scaled to the size tried; None if a single word is too wide."""
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0.0
+    for word, word_width in zip(words, widths, strict=True):
+        if word_width > width:
+            return None
+        if line and used + space + word_width > width:
+            lines.append(" ".join(line))
+            line, used = [], 0.0
+        used += (space if line else 0.0) + word_width
+        line.append(word)
+    if line:
+        lines.append(" ".join(line))
+    return lines
+
+
+def _fit(text: str, language: str, width: float, height: float, top: float, font_dir: Path):
     """The largest size (to half a point) at which ``text`` fits the box without breaking
-    inside a word."""
+    inside a word: sizes are tried on measured word widths, and the chosen lines are then
+    measured whole (shaping across a line can differ slightly from its words' sum)."""
     family, _, leading = font_for(language)
+    words = text.split() or [""]
+    widths, space = _word_widths(text, family, font_dir)
+    widths = widths or (0.0,)
+
+    def lines_at(size: float) -> list[str] | None:
+        scale = size / MEASURED_AT
+        lines = _wrap(words, [w * scale for w in widths], space * scale, width)
+        if lines is None or len(lines) * size * PT * leading > height:
+            return None
+        return lines
+
     low, high = 6.0, 600.0
     best: tuple[float, list[str]] | None = None
     while high - low > 0.5:
         size = (low + high) / 2
-        pdf.set_font(family, "", size)
-        lines = _wrap(pdf, text, width)
-        if lines is not None and len(lines) * size * PT * leading <= height:
+        lines = lines_at(size)
+        if lines is not None:
             best, low = (size, lines), size
         else:
             high = size
+    pdf = _measuring_pdf(font_dir)
+    for _ in range(8):  # rarely more than one look: the whole lines, shaped at that size
+        if best is None:
+            break
+        size, lines = best
+        pdf.set_font(family, "", size)
+        if all(pdf.get_string_width(line) <= width for line in lines):
+            break
+        smaller = size - 0.5
+        best = (smaller, lines_at(smaller)) if smaller > 6 and lines_at(smaller) else None
     if best is None:  # absurdly long text: the smallest size, wrapped anyhow
-        pdf.set_font(family, "", low)
-        best = (low, pdf.multi_cell(width, text=text, dry_run=True, output="LINES"))
+        pdf.set_font(family, "", 6.0)
+        best = (6.0, pdf.multi_cell(width, text=text, dry_run=True, output="LINES"))
     size, lines = best
     line_height = size * PT * leading
     used = len(lines) * line_height
@@ -141,9 +188,8 @@ def _fit(pdf: FPDF, text: str, language: str, width: float, height: float, top: 
 
 @lru_cache(maxsize=2048)
 def layout_sign(page: SignPage, width: float, height: float, font_dir: Path) -> Layout:
-    """Where each line goes, measured with the fonts the PDF embeds. Cached: fitting takes
-    a few dozen shaped measurements, and the same signs are shown again and again."""
-    pdf = _measuring_pdf(font_dir)
+    """Where each line goes, measured with the fonts the PDF embeds. Cached: the same signs
+    are shown again and again (and each word's width is cached on its own)."""
     margin = min(width, height) * 0.08
     footer_height = 8.0 if page.footer else 0.0
     inner_width = width - 2 * margin
@@ -152,22 +198,21 @@ def layout_sign(page: SignPage, width: float, height: float, font_dir: Path) -> 
     if page.second_text:
         gap = inner_height * 0.06
         first_height = (inner_height - gap) * 0.62
-        blocks.append(_fit(pdf, page.text, page.language, inner_width, first_height, margin))
+        blocks.append(_fit(page.text, page.language, inner_width, first_height, margin, font_dir))
         blocks.append(
             _fit(
-                pdf,
                 page.second_text,
                 page.second_language,
                 inner_width,
                 inner_height - gap - first_height,
                 margin + first_height + gap,
+                font_dir,
             )
         )
     else:
-        blocks.append(_fit(pdf, page.text, page.language, inner_width, inner_height, margin))
+        blocks.append(_fit(page.text, page.language, inner_width, inner_height, margin, font_dir))
     footer = None
     if page.footer:
-        pdf.set_font(LATIN[0], "", 9)
         footer = Block((page.footer,), LATIN[0], 9, 5.0, height - margin / 2 - 5.0, "")
     return Layout(width, height, tuple(blocks), footer)
 

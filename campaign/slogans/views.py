@@ -2,6 +2,7 @@
 event (organisers)."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -126,13 +127,27 @@ def _set_pages(signs: list[Sign], campaign_name: str) -> list[render.SignPage]:
     return [_sign_page(sign, campaign_name, len(signs)) for sign in signs]
 
 
+#: Pages in one sign file. A group is at most 50 people; with text shaping taking time for
+#: Nastaliq, a file this long is made in a few seconds, well inside a worker's timeout.
+MAX_SIGN_PAGES = 60
+#: Sign files kept per worker: a leader downloads the same set again and again.
+SIGN_FILES_CACHED = 32
+
+
+@lru_cache(maxsize=SIGN_FILES_CACHED)
+def _signs_pdf(pages: tuple[render.SignPage, ...], paper: str, orientation: str, title: str):
+    return render.signs_pdf(
+        list(pages), FONT_DIR, paper=paper, orientation=orientation, title=title
+    )
+
+
 def _pdf(pages: list[render.SignPage], filename: str, title: str) -> Response:
     chosen = _paper()
     if chosen is None:
         message = _("Choose a paper size (A4, A3 or Letter) and landscape or portrait.")
         return Response(message + "\n", status=400, mimetype="text/plain")
     paper, orientation = chosen
-    body = render.signs_pdf(pages, FONT_DIR, paper=paper, orientation=orientation, title=title)
+    body = _signs_pdf(tuple(pages[:MAX_SIGN_PAGES]), paper, orientation, title)
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -244,6 +259,17 @@ def event_signs_pdf(ref: str):
             pages.extend(_set_pages(service.group_signs(group, bank), event.campaign.name))
     if not pages:
         flash(_("No group has members yet: there are no signs to print."), "error")
+        return redirect(url_for("board.board", ref=event.ref))
+    if len(pages) > MAX_SIGN_PAGES:
+        flash(
+            _(
+                "This event has %(count)d signs, too many for one file (at most %(max)d). "
+                "Each group's leader can print their group's signs from their own page.",
+                count=len(pages),
+                max=MAX_SIGN_PAGES,
+            ),
+            "error",
+        )
         return redirect(url_for("board.board", ref=event.ref))
     return _pdf(pages, f"signs-{event.ref}.pdf", event.title)
 
