@@ -61,13 +61,13 @@ def test_a_json_value_that_is_not_text_is_refused(client, world, key):
     post = CASES[key](world, client, key[1])
     token = csrf_token(client, "/auth/login")
     before = database_snapshot()
-    names = [*post.data, "website"]
-    # Every kind of value in the first field, a number in each of the others.
-    attempts = [(names[0], kind) for kind in NOT_TEXT] + [(name, "number") for name in names[1:]]
-    for name, kind in attempts:
+    # Every kind of value in one field (the check is the same for every field), then JSON
+    # bodies that are no object of fields at all.
+    name = next(iter(post.data), "website")
+    for kind, value in NOT_TEXT.items():
         response = client.post(
             post.url,
-            data=json.dumps({**post.data, name: NOT_TEXT[kind]}),
+            data=json.dumps({**post.data, name: value}),
             content_type="application/json",
             headers={"X-CSRFToken": token},
         )
