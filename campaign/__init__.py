@@ -50,13 +50,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from campaign import cli, errors, security, sessions, templating
+    from campaign import cli, errors, form_values, http, security, sessions, templating
     from campaign.exports import fastpath
 
     fastpath.install(app)  # before ProxyFix wraps the app, so it sees what Flask sees
     security.init_app(app)
     sessions.init_app(app)  # the session cookie encrypted: it carries member tokens
     errors.init_app(app)
+    form_values.init_app(app)
+    http.init_app(app)
     templating.init_app(app)
     cli.register(app)
     return app

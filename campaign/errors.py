@@ -4,6 +4,7 @@ import errno
 import logging
 
 from flask import Flask, current_app, g, render_template, request
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -70,7 +71,53 @@ def has_control_characters(text: str) -> bool:
     return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
 
 
+def host_is_usable() -> bool:
+    """Whether the request's Host (or trusted X-Forwarded-Host) is one werkzeug can route by
+    and write back into a URL: not a label over 63 characters or an empty one (``BadHost``),
+    not a host ``TRUSTED_HOSTS`` leaves out, not characters werkzeug reads as no host at
+    all, not broken punycode (which fails only later, wherever ``request.url`` is read)."""
+    if request_ctx.url_adapter is None or not request.host:
+        return False
+    try:
+        request.host_url  # noqa: B018  (decodes the host's punycode and reads its port)
+    except (UnicodeError, ValueError):
+        return False
+    return True
+
+
+def refuse_bad_hosts(app: Flask) -> None:
+    """Refuse an unusable host with a 400 page before any other hook runs, and let every
+    template build its (relative) links even when Flask could not bind the URL adapter."""
+
+    def refuse_bad_host():
+        if host_is_usable():
+            return None
+        _host_free_url_adapter(app)
+        return _page(400, _l("This address is not one this site answers to."))
+
+    @app.context_processor
+    def host_free_links():
+        _host_free_url_adapter(app)
+        return {}
+
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_bad_host)
+
+
+def _host_free_url_adapter(app: Flask) -> None:
+    """Pages link with relative URLs, which need no host: when the request's host could
+    not be bound, bind the configured name (or a placeholder) instead."""
+    ctx = request_ctx._get_current_object() if request_ctx else None
+    if ctx is not None and ctx.url_adapter is None:
+        ctx.url_adapter = app.url_map.bind(
+            app.config.get("SERVER_NAME") or "localhost",
+            script_name=request.script_root or "/",
+            url_scheme=request.scheme,
+        )
+
+
 def init_app(app: Flask) -> None:
+    refuse_bad_hosts(app)
+
     @app.before_request
     def refuse_control_characters():
         """A NUL byte in a path or query reaches no database (PostgreSQL refuses it)."""

@@ -2,7 +2,8 @@
 
 from functools import wraps
 
-from flask import make_response
+from flask import Flask, Response, make_response, request
+from flask_login import current_user
 
 
 def private(view):
@@ -19,3 +20,20 @@ def private(view):
         return response
 
     return wrapper
+
+
+#: Paths whose pages are someone's own: a member's secret page, the organisers' pages, the
+#: account and sign-in forms.
+PRIVATE_PATHS = ("/me/", "/organise", "/auth/")
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def no_store_for_private_pages(response: Response) -> Response:
+        """One rule for every page with personal data: not kept by a browser or a proxy,
+        unless its view chose its own caching (feeds, QR codes) or it is a static file."""
+        if "Cache-Control" in response.headers or request.endpoint == "static":
+            return response
+        if request.path.startswith(PRIVATE_PATHS) or current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -6,6 +6,7 @@ or export of them is recorded.
 
 import csv
 import io
+import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -108,12 +109,27 @@ def consolidate(ref: str):
     return redirect(url_for(".board", ref=ref))
 
 
-#: Cells a spreadsheet would run as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What a spreadsheet may split a line on, whatever this file uses: a CSV opened where the
+#: list separator is ";", text pasted as tab-separated, a line break a reader mishandles.
+_SEPARATORS = re.compile(r"([,;\t|\r\n])")
+#: A cell, or a piece of one after a separator, starting with one of these is run as a
+#: formula (OWASP's list, line feed, and the full-width forms some spreadsheets convert).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
-def _cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+def _as_text(piece: str) -> str:
+    starts_formula = piece.lstrip(' "').startswith(_FORMULA_STARTS)
+    return "'" + piece if starts_formula else piece
+
+
+def spreadsheet_text(value: str) -> str:
+    """The value a spreadsheet shows as text, never runs (CSV injection), whichever separator
+    it splits on: a ' before the cell and before every separator-split piece that would
+    start a formula. Phone numbers start with "+", so they stay text (+447911123456 would
+    otherwise show as 4.47912E+11) — OWASP's prefix, rather than ="…", which is a formula."""
+    pieces = _SEPARATORS.split(value)
+    pieces[0::2] = [_as_text(piece) for piece in pieces[0::2]]
+    return _as_text("".join(pieces))
 
 
 @bp.get("/<ref>/signups.csv")
@@ -124,7 +140,7 @@ def export_csv(ref: str):
     event = _event_or_404(ref)
     groups = queries.board_groups(event)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # OWASP: every cell in double quotes
     writer.writerow(
         [
             "group_code",
@@ -141,21 +157,19 @@ def export_csv(ref: str):
     )
     for group in groups:
         for m in group.members:
-            writer.writerow(
-                [
-                    group.display_code,
-                    _cell(group.name),
-                    group.state.value,
-                    _cell(m.display_name),
-                    # E.164 keeps its "+" (digits only, no formula); an email may start with "=".
-                    m.contact if m.contact_kind is ContactKind.PHONE else _cell(m.contact),
-                    "yes" if m.is_leader else "",
-                    "yes" if m.share_contact else "",
-                    m.joined_at.isoformat(timespec="seconds"),
-                    m.checked_in_at.isoformat(timespec="seconds") if m.checked_in_at else "",
-                    m.home_safe_at.isoformat(timespec="seconds") if m.home_safe_at else "",
-                ]
-            )
+            cells = [
+                group.display_code,
+                group.name or "",
+                group.state.value,
+                m.display_name,
+                m.contact,
+                "yes" if m.is_leader else "",
+                "yes" if m.share_contact else "",
+                m.joined_at.isoformat(timespec="seconds"),
+                m.checked_in_at.isoformat(timespec="seconds") if m.checked_in_at else "",
+                m.home_safe_at.isoformat(timespec="seconds") if m.home_safe_at else "",
+            ]
+            writer.writerow([spreadsheet_text(cell) for cell in cells])
     _record_contact_access(event, "csv")
     db.session.commit()
     filename = f"signups-{event.ref}.csv"

@@ -17,8 +17,9 @@ class ContactError(ValueError):
 
 def normalise_contact(raw: str, default_region: str) -> tuple[ContactKind, str]:
     """A phone number in E.164 (read as in ``default_region`` when it has no +country
-    prefix) or a lower-cased email address."""
-    text = (raw or "").strip()
+    prefix) or a lower-cased email address. Any run of whitespace (tabs, no-break and thin
+    spaces, line breaks from a pasted contact card) counts as one space."""
+    text = " ".join((raw or "").split())
     if not text:
         raise ContactError("contact_required")
     if "@" in text:

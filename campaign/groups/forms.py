@@ -86,6 +86,9 @@ class VolunteerForm(HoneypotForm):
         validators=[DataRequired(message=SIGNUP_ERROR_MESSAGES["pledge_required"])],
     )
     submit = SubmitField(_l("Join"))
+    #: A one-time key for this form, given when it is shown; the device's session holds
+    #: the member token it will get (``campaign.groups.views.JOIN_ATTEMPTS``).
+    attempt = HiddenField()
 
     def volunteer(self) -> Volunteer:
         return Volunteer(

@@ -61,6 +61,11 @@ class Joined:
 # --- tokens ------------------------------------------------------------------------------
 
 
+def new_member_token() -> str:
+    """The secret for /me/<token>: 192 bits."""
+    return secrets.token_urlsafe(24)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -162,7 +167,7 @@ def _changed(group: Group) -> None:
 # --- joining -------------------------------------------------------------------------------
 
 
-def _add_member(event: Event, group: Group, volunteer: Volunteer) -> Joined:
+def _add_member(event: Event, group: Group, volunteer: Volunteer, token: str | None) -> Joined:
     name, kind, contact = _checked_volunteer(event, volunteer)
     digest = contact_hash(contact, current_app.config["CONTACT_HASH_KEY"])
     existing = _existing_membership(event, digest)
@@ -170,7 +175,7 @@ def _add_member(event: Event, group: Group, volunteer: Volunteer) -> Joined:
         raise SignUpError("already_joined", membership=existing)
     if group.member_count >= event.max_group_size:
         raise SignUpError("group_full")
-    token = secrets.token_urlsafe(24)  # 192 bits
+    token = token or new_member_token()
     membership = Membership(
         group=group,
         event_id=event.id,
@@ -207,32 +212,35 @@ def choose_group(groups: list[Group], min_size: int, max_size: int) -> Group | N
     return None
 
 
-def join_any_group(event: Event, volunteer: Volunteer) -> Joined:
-    """Join the group that most needs people; open a new one only when none has room."""
+def join_any_group(event: Event, volunteer: Volunteer, *, token: str | None = None) -> Joined:
+    """Join the group that most needs people; open a new one only when none has room.
+
+    ``token`` (for every join): the member token the device was given with the form, so a
+    retry after a lost reply finds the membership it made; None for a new one."""
     event = lock_event(event)
     _check_open(event)
     _checked_volunteer(event, volunteer)
     group = choose_group(_live_groups(event), event.min_group_size, event.max_group_size)
     if group is None:
         group = _new_group(event)
-    return _add_member(event, group, volunteer)
+    return _add_member(event, group, volunteer, token)
 
 
-def start_group(event: Event, volunteer: Volunteer) -> Joined:
+def start_group(event: Event, volunteer: Volunteer, *, token: str | None = None) -> Joined:
     """Open a new group with the volunteer as its leader."""
     event = lock_event(event)
     _check_open(event)
     _checked_volunteer(event, volunteer)
-    return _add_member(event, _new_group(event), volunteer)
+    return _add_member(event, _new_group(event), volunteer, token)
 
 
-def join_group(group: Group, volunteer: Volunteer) -> Joined:
+def join_group(group: Group, volunteer: Volunteer, *, token: str | None = None) -> Joined:
     """Join one group, as by its join code."""
     group = _lock_group(group)
     if group.merged_into_id is not None:
         raise SignUpError("group_merged")
     _check_open(group.event)
-    return _add_member(group.event, group, volunteer)
+    return _add_member(group.event, group, volunteer, token)
 
 
 def _new_group(event: Event) -> Group:

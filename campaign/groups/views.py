@@ -1,10 +1,15 @@
 """Volunteers: join a group from a phone, see it, leave it, check in, get home safe."""
 
+import secrets
+from functools import partial
+
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     get_template_attribute,
+    make_response,
     redirect,
     render_template,
     request,
@@ -28,13 +33,19 @@ from campaign.groups.forms import (
 from campaign.http import private
 from campaign.limits import shared
 from campaign.localtime import local_to_utc, utc_to_local_naive
-from campaign.models import Membership
+from campaign.models import Event, Membership
 
 bp = Blueprint("groups", __name__)
 
 #: Session key: event id → this device's member token, to lead a returning volunteer back.
 DEVICE_MEMBERSHIPS = "memberships"
 WELCOME = "welcome"
+#: Session key: the join forms this device was shown, newest last, as [attempt key, member
+#: token] pairs. The token is handed to the device with the form, before any join, so a
+#: retry after a lost reply (whose cookie was lost with it) finds the membership it made;
+#: the key in the form says which of the device's tokens that form will use.
+JOIN_ATTEMPTS = "join_attempts"
+MAX_JOIN_ATTEMPTS = 4
 
 
 def _remember_on_device(joined: service.Joined) -> None:
@@ -49,10 +60,66 @@ def _device_token_for(event_id: int) -> str | None:
     return token if token and service.membership_by_token(token) else None
 
 
+def _attempt_token(form: VolunteerForm) -> str | None:
+    """The member token this device was given with this form, if it was."""
+    key = form.attempt.data
+    return next(
+        (token for attempt, token in session.get(JOIN_ATTEMPTS, []) if attempt == key), None
+    )
+
+
+def _offer_attempt(form: VolunteerForm) -> None:
+    """Before the form is shown: a new key for it, and the token it will get to the device."""
+    if _attempt_token(form) is not None:
+        return
+    key = secrets.token_urlsafe(16)
+    earlier = session.get(JOIN_ATTEMPTS, [])[-(MAX_JOIN_ATTEMPTS - 1) :]
+    session[JOIN_ATTEMPTS] = [*earlier, [key, service.new_member_token()]]
+    form.attempt.data = key
+
+
+def _made_on_this_device(
+    event_id: int, form: VolunteerForm, existing_hash: str | None = None
+) -> str | None:
+    """The token of the membership this form already made (a retry after a lost reply), or
+    of the refused contact's membership (``existing_hash``) when this device holds it. Only
+    a token the device was given is ever answered: nobody learns one by typing a contact."""
+    token = _attempt_token(form)
+    if token:
+        membership = service.membership_by_token(token)
+        if membership is not None and membership.event_id == event_id:
+            return token
+    if existing_hash:
+        held = [token for _key, token in session.get(JOIN_ATTEMPTS, [])]
+        held.append(session.get(DEVICE_MEMBERSHIPS, {}).get(str(event_id)))
+        return next((t for t in held if t and service.hash_token(t) == existing_hash), None)
+    return None
+
+
+def _join(event: Event, form: VolunteerForm, join) -> tuple[Response | None, dict]:
+    """Join once, however often the form is sent: a retry (the reply to the first send was
+    lost) is answered with the membership the first send made. Returns the redirect to the
+    member page, or what the page shows for a refusal."""
+    token = _made_on_this_device(event.id, form)
+    if token is None:
+        try:
+            return _joined(join(form.volunteer(), token=_attempt_token(form))), {}
+        except service.SignUpError as error:
+            existing = error.membership.token_hash if error.membership is not None else None
+            db.session.rollback()
+            token = _made_on_this_device(event.id, form, existing)
+            if token is None:
+                return None, _signup_failed(form, error, event.id)
+    flash(
+        _("You had already joined: nothing was saved twice. This is your group's page."), "success"
+    )
+    membership = service.membership_by_token(token)
+    return _joined(service.Joined(membership, token)), {}
+
+
 def _signup_failed(form: VolunteerForm, error: service.SignUpError, event_id: int) -> dict:
     """What the page shows for a refused sign-up: a message, and for a duplicate the way
     back to the volunteer's group when this device joined it."""
-    db.session.rollback()
     if error.code == "already_joined":
         return {
             "message": SIGNUP_ERROR_MESSAGES["already_joined"],
@@ -79,10 +146,10 @@ def join_event(ref: str):
     failure = {}
     if form.validate_on_submit():
         join = service.start_group if form.mode.data == "new" else service.join_any_group
-        try:
-            return _joined(join(event, form.volunteer()))
-        except service.SignUpError as error:
-            failure = _signup_failed(form, error, event.id)
+        done, failure = _join(event, form, partial(join, event))
+        if done:
+            return done
+    _offer_attempt(form)
     return render_template(
         "groups/join.html",
         event=event,
@@ -119,10 +186,10 @@ def join_by_code(code: str):
     form = VolunteerForm()
     failure = {}
     if form.validate_on_submit():
-        try:
-            return _joined(service.join_group(group, form.volunteer()))
-        except service.SignUpError as error:
-            failure = _signup_failed(form, error, event.id)
+        done, failure = _join(event, form, partial(service.join_group, group))
+        if done:
+            return done
+    _offer_attempt(form)
     return render_template(
         "groups/join.html",
         event=event,
@@ -135,9 +202,15 @@ def join_by_code(code: str):
 
 
 def _membership_or_404(token: str) -> Membership:
+    """The member behind the link, or a 404 that also answers a retry whose first send took
+    effect (a leave, a removal): it says what an unknown link can mean, for any link."""
     membership = service.membership_by_token(token)
     if membership is None:
-        abort(404)
+        message = _(
+            "This link does not lead to a group (any more). If you left the group, or its "
+            "leader removed you, that is done. To join again, open the event's page."
+        )
+        abort(make_response(render_template("errors.html", code=404, message=message), 404))
     return membership
 
 
@@ -296,9 +369,9 @@ def remove(token: str, member_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     member = db.session.get(Membership, member_id) if member_id < 2**31 else None
-    if member is None:
-        abort(404)
     try:
+        if member is None:  # gone already: removed by a first press whose reply was lost
+            raise service.SignUpError("not_in_group")
         service.remove_member(leader, member)
     except service.SignUpError as error:
         return _refused(error, token)
