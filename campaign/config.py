@@ -33,6 +33,8 @@ def defaults(instance_path: str) -> dict:
         #: in a host process embedding the app; the instance folder, database and keys
         #: are created private either way.
         "PRIVATE_FILES_UMASK": 0o077,
+        #: Argon2id cost (argon2-cffi's RFC 9106 low-memory profile: 64 MiB, 3 passes).
+        "PASSWORD_HASH_PARAMS": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         #: UI languages offered; a later issue adds their catalogs.

@@ -68,8 +68,18 @@ def pytest_addoption(parser):
 # --- databases ---------------------------------------------------------------------------
 
 
+#: Argon2id at its cheapest: the suite hashes about a thousand passwords. The production
+#: parameters are pinned by tests/accounts/test_service.py.
+CHEAP_HASHES = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
 def _config(url: str) -> dict:
-    return {"TESTING": True, "SECRET_KEY": "test-secret-key", "SQLALCHEMY_DATABASE_URI": url}
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "PASSWORD_HASH_PARAMS": CHEAP_HASHES,
+    }
 
 
 def _migrate(url: str) -> None:

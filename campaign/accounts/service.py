@@ -41,9 +41,37 @@ MAX_LOCK = timedelta(hours=1)
 #: One-time recovery codes given when two-factor sign-in is turned on.
 RECOVERY_CODES = 10
 
-_hasher = PasswordHasher()
-#: Verified against when the email is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+class ConfiguredHasher:
+    """Argon2id with the app's ``PASSWORD_HASH_PARAMS`` (production: argon2-cffi's RFC 9106
+    low-memory profile; the tests use cheap ones)."""
+
+    def __init__(self):
+        self._by_params: dict[tuple, tuple[PasswordHasher, str]] = {}
+
+    def _current(self) -> tuple[PasswordHasher, str]:
+        params = current_app.config["PASSWORD_HASH_PARAMS"]
+        key = tuple(sorted(params.items()))
+        if key not in self._by_params:
+            hasher = PasswordHasher(**params)
+            # Verified against when the email is unknown, so both cases take the same time.
+            self._by_params[key] = (hasher, hasher.hash("not a real password, for timing"))
+        return self._by_params[key]
+
+    def hash(self, password: str) -> str:
+        return self._current()[0].hash(password)
+
+    def verify(self, stored: str, password: str) -> bool:
+        return self._current()[0].verify(stored, password)
+
+    def check_needs_rehash(self, stored: str) -> bool:
+        return self._current()[0].check_needs_rehash(stored)
+
+    def dummy_hash(self) -> str:
+        return self._current()[1]
+
+
+_hasher = ConfiguredHasher()
 
 
 class AccountError(Exception):
@@ -127,7 +155,7 @@ def create_organiser(
 
 def _password_matches(organiser: Organiser | None, password: str) -> bool:
     """Verified with no lock held: the hash is the slow part of every sign-in."""
-    stored = organiser.password_hash if organiser else _DUMMY_HASH
+    stored = organiser.password_hash if organiser else _hasher.dummy_hash()
     release_lock()
     try:
         _hasher.verify(stored, password)

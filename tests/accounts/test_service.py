@@ -45,3 +45,15 @@ def test_ending_sessions_changes_the_session_id(make_organiser):
 @pytest.mark.parametrize("session_id", ["", "abc", "1", "1:", ":x", "999:x"])
 def test_malformed_session_ids_load_nobody(app, session_id):
     assert service.load_session_organiser(session_id) is None
+
+
+def test_production_password_hashes_use_the_rfc_9106_profile(tmp_path, monkeypatch):
+    """The suite hashes cheaply (tests/conftest.py); the app's own default must not."""
+    from campaign import create_app
+
+    monkeypatch.setenv("CAMPAIGN_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    with app.app_context():
+        stored = service._hasher.hash("correct horse battery staple")
+        assert service._hasher.verify(stored, "correct horse battery staple")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
