@@ -42,7 +42,7 @@ def test_a_served_instance_is_private(tmp_path):
     url = f"sqlite:///{database}"
     with usual_umask():
         ref = create_event(url, instance)  # migrates: creates the folder, keys and database
-        server = LoggedServer(url, instance, workers=2, log=tmp_path / "gunicorn.log").start()
+        server = LoggedServer(url, instance, workers=1, log=tmp_path / "gunicorn.log").start()
     try:
         volunteer = Browser(server.base)
         data = {"display_name": "Zahra", "contact": "+12015550147", "pledge": "y", "mode": "new"}

@@ -181,7 +181,8 @@ def test_the_retry_of_a_day_of_event_press_is_answered_the_same(
 ):
     event = make_event()
     joined = service.start_group(event, volunteer())
-    monkeypatch.setattr(service, "utcnow", lambda: event.starts_at)  # the day itself
+    day = event.starts_at  # read now: a lazy load inside a request would lock the test's own
+    monkeypatch.setattr(service, "utcnow", lambda: day)  # the day itself
     service.check_in(joined.membership)
     db.session.commit()
     checked_in_at = joined.membership.checked_in_at
