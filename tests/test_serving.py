@@ -51,7 +51,11 @@ def get(port: int, path: str, headers: dict | None = None, timeout: float = 10):
 def test_make_serve_is_gunicorn_with_this_configuration():
     """The servers below run what `make serve` runs, so they test the real set-up."""
     plan = subprocess.run(
-        ["make", "-n", "serve"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "-n", "--no-print-directory", "serve"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert plan.strip().splitlines()[-1] == ".venv/bin/gunicorn -c gunicorn.conf.py"
 
