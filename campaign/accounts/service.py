@@ -136,19 +136,20 @@ def create_organiser(
     begin_write()
     if find_by_email(email) is not None:
         raise AccountError("email_taken")
-    organiser = Organiser(
-        email=normalise_email(email),
-        password_hash=password_hash,
-        display_name=display_name.strip(),
-        is_admin=is_admin,
-    )
-    db.session.add(organiser)
     try:
+        # Two registrations at once on PostgreSQL both find the email free (no write lock
+        # there): the unique constraint decides, inside a savepoint so that the refusal
+        # leaves the transaction usable. begin_nested() flushes what is pending before its
+        # SAVEPOINT, so the new row is added only inside it.
         with db.session.begin_nested():
-            db.session.flush()
+            organiser = Organiser(
+                email=normalise_email(email),
+                password_hash=password_hash,
+                display_name=display_name.strip(),
+                is_admin=is_admin,
+            )
+            db.session.add(organiser)
     except IntegrityError:
-        # Two registrations at once on PostgreSQL both found the email free (no write lock
-        # there): the unique constraint decides.
         raise AccountError("email_taken") from None
     return organiser
 

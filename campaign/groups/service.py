@@ -176,23 +176,25 @@ def _add_member(event: Event, group: Group, volunteer: Volunteer, token: str | N
     if group.member_count >= event.max_group_size:
         raise SignUpError("group_full")
     token = token or new_member_token()
-    membership = Membership(
-        group=group,
-        event_id=event.id,
-        display_name=name,
-        contact=contact,
-        contact_kind=kind,
-        contact_hash=digest,
-        share_contact=volunteer.share_contact,
-        token_hash=hash_token(token),
-        is_leader=group.member_count == 0,
-        pledge_accepted_at=utcnow(),
-    )
-    db.session.add(membership)
-    _record(group, GroupActivityKind.JOINED, name)
     try:
+        # Everything new is made inside the savepoint: begin_nested() flushes what is
+        # pending before its SAVEPOINT, and a failed flush there would end the whole
+        # transaction instead of only this join.
         with db.session.begin_nested():
-            db.session.flush()
+            membership = Membership(
+                group=group,
+                event_id=event.id,
+                display_name=name,
+                contact=contact,
+                contact_kind=kind,
+                contact_hash=digest,
+                share_contact=volunteer.share_contact,
+                token_hash=hash_token(token),
+                is_leader=group.member_count == 0,
+                pledge_accepted_at=utcnow(),
+            )
+            db.session.add(membership)
+            _record(group, GroupActivityKind.JOINED, name)
     except IntegrityError:
         # Only reachable if the lock was bypassed: the unique constraint held the line.
         raise SignUpError("already_joined") from None

@@ -1,6 +1,9 @@
 import pytest
+from sqlalchemy import func, select
 
 from campaign.accounts import service
+from campaign.extensions import db
+from campaign.models import Organiser
 from tests.conftest import PASSWORD
 
 
@@ -22,6 +25,21 @@ def test_email_is_unique_whatever_its_case(make_organiser):
     with pytest.raises(service.AccountError) as error:
         service.create_organiser("zahra@example.ORG", PASSWORD, "Z")
     assert error.value.code == "email_taken"
+
+
+def test_an_email_taken_between_the_check_and_the_insert_leaves_the_transaction_usable(
+    make_organiser, monkeypatch
+):
+    """Two registrations at once on PostgreSQL both pass the check; the unique constraint
+    refuses the second, and its request must still be able to commit (not a 500)."""
+    make_organiser(email="same@example.org")
+    db.session.commit()
+    monkeypatch.setattr(service, "find_by_email", lambda email: None)  # the check raced
+    with pytest.raises(service.AccountError) as error:
+        service.create_organiser("same@example.org", PASSWORD, "Second")
+    assert error.value.code == "email_taken"
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Organiser.id))) == 1
 
 
 def test_authenticate(make_organiser):

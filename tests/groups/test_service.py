@@ -118,6 +118,22 @@ def test_the_same_email_in_another_case_cannot_join_twice(make_event):
     )
 
 
+def test_a_join_the_unique_constraint_refuses_leaves_the_transaction_usable(
+    make_event, monkeypatch
+):
+    """Only reachable if the lock was bypassed; the refusal must still let the request
+    commit what it did before (not a 500)."""
+    event = make_event()
+    service.join_any_group(event, volunteer(contact="+12015550111"))
+    db.session.commit()
+    monkeypatch.setattr(service, "_existing_membership", lambda event, digest: None)
+    with pytest.raises(SignUpError) as error:
+        service.start_group(event, volunteer(contact="+12015550111"))
+    assert error.value.code == "already_joined"
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Membership.id))) == 1
+
+
 def test_one_contact_may_join_groups_of_different_events(make_event):
     first, second = make_event(), make_event()
     service.join_any_group(first, volunteer(contact="+12015550111"))
