@@ -29,7 +29,7 @@ run: seed compile-translations
 # Production-style serving: gunicorn with gunicorn.conf.py on 127.0.0.1:8000, each worker
 # running waitress (campaign_serving/), which hands the app only requests that have fully
 # arrived, so slow clients cannot hold the site. In production, behind a reverse proxy with
-# HTTPS (README, Deployment).
+# HTTPS (docs/deployment.md).
 serve: migrate compile-translations
 	$(BIN)/gunicorn -c gunicorn.conf.py
 
