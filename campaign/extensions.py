@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound to an app in ``create_app``."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,6 +27,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    #: What models subclass. Type checkers see the typed declarative base; at run time it
+    #: is Flask-SQLAlchemy's ``db.Model`` (the same base, plus its session binding), which
+    #: mypy cannot follow since it is made at run time.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -88,7 +88,7 @@ def install_log_redaction() -> None:
     def make_record(*args, **kwargs) -> logging.LogRecord:
         return redact_record(factory(*args, **kwargs))
 
-    make_record.redacts_secrets = True
+    make_record.redacts_secrets = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(make_record)
 
 
@@ -119,7 +119,9 @@ def init_app(app: Flask) -> None:
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
     if hops:
         # Behind a reverse proxy: the client's address (for rate limits) and scheme.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config.get("PREFERRED_URL_SCHEME") == "https"
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])

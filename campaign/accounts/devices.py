@@ -21,7 +21,10 @@ MAX_DEVICES = 10
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="organiser-device")
+    key = current_app.secret_key
+    if not key:
+        raise RuntimeError("SECRET_KEY is not set")
+    return URLSafeTimedSerializer(key, salt="organiser-device")
 
 
 def _hash(token: str) -> str:
@@ -34,7 +37,7 @@ def recognise(organiser: Organiser, cookie: str | None, *, now: datetime) -> Org
     if not cookie:
         return None
     try:
-        organiser_id, token = _serializer().loads(cookie, max_age=LIFETIME.total_seconds())
+        organiser_id, token = _serializer().loads(cookie, max_age=int(LIFETIME.total_seconds()))
     except (BadData, TypeError, ValueError):
         return None
     if organiser_id != organiser.id or not isinstance(token, str):

@@ -132,7 +132,7 @@ def feed_template(
 
 def build_feed_template(campaign_id: int, filters: feeds.FeedFilters, now: datetime):
     """The campaign feed with ``ORIGIN`` where its links' scheme and host go."""
-    campaign = db.session.get(Campaign, campaign_id)
+    campaign = db.session.get_one(Campaign, campaign_id)
     events = feeds.feed_events(campaign, filters, now)
     info = CalendarInfo(
         name=campaign.name,

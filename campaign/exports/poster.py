@@ -8,6 +8,7 @@ left; Noto fonts are embedded from ``static/fonts``.
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
@@ -49,7 +50,7 @@ def _fitted(pdf: FPDF, text: str, *, style: str, largest: int, smallest: int, li
     while size > smallest:
         pdf.set_font("NotoSans", style, size)
         wrapped = pdf.multi_cell(TEXT_WIDTH, text=text, dry_run=True, output="LINES")
-        if len(wrapped) <= lines:
+        if len(cast(list[str], wrapped)) <= lines:
             break
         size -= 2
     pdf.set_font("NotoSans", style, size)

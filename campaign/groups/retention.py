@@ -11,8 +11,9 @@ copied into the database and emptied (:func:`empty_write_ahead_log`).
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
 
 from campaign.extensions import db
 from campaign.models import Campaign, Event, Group, GroupActivity, Membership, utcnow
@@ -26,7 +27,7 @@ class PurgeReport:
 
 def due_for_purge(now: datetime) -> list[Event]:
     """Ended events past their campaign's retention period, not purged yet."""
-    due = []
+    due: list[Event] = []
     for campaign in db.session.scalars(select(Campaign)):
         cutoff = now - timedelta(days=campaign.retention_days)
         due += db.session.scalars(
@@ -57,7 +58,8 @@ def purge_event(event: Event, now: datetime) -> int:
     db.session.execute(delete(GroupActivity).where(GroupActivity.group_id.in_(group_ids)))
     db.session.execute(delete(Membership).where(in_event))
     db.session.execute(
-        Group.__table__.update()
+        cast(Table, Group.__table__)
+        .update()
         .where(Group.event_id == event.id)
         .values(name="", meeting_point="", meeting_at=None)
     )

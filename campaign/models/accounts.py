@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.models.types import EncryptedText, UTCDateTime, utcnow
 
 
@@ -15,7 +15,7 @@ def new_session_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
-class Organiser(UserMixin, db.Model):
+class Organiser(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-cased; the unique sign-in name.
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -51,7 +51,7 @@ class Organiser(UserMixin, db.Model):
         return f"<Organiser {self.id}>"
 
 
-class OrganiserDevice(db.Model):
+class OrganiserDevice(Model):
     """A browser the organiser signed in on (it holds a signed cookie naming ``token_hash``'s
     token). Its sign-in failures are its own, so guesses from elsewhere never lock it out."""
 

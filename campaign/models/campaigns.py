@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaign.extensions import db
+from campaign.extensions import Model, db
 from campaign.models.accounts import Organiser
 from campaign.models.types import UTCDateTime, utcnow
 
@@ -24,7 +24,7 @@ campaign_admin = Table(
 )
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     __table_args__ = (
         CheckConstraint(f"default_min_group_size >= {ABSOLUTE_MIN_GROUP_SIZE}", name="min_group"),
         CheckConstraint("default_max_group_size >= default_min_group_size", name="max_group"),

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.models.accounts import Organiser
 from campaign.models.campaigns import ABSOLUTE_MIN_GROUP_SIZE, Campaign
 from campaign.models.types import UTCDateTime, str_enum, utcnow
@@ -70,7 +70,7 @@ EVENT_STATUS_LABELS = {
 }
 
 
-class Event(db.Model):
+class Event(Model):
     __table_args__ = (
         CheckConstraint(f"min_group_size >= {ABSOLUTE_MIN_GROUP_SIZE}", name="min_group"),
         CheckConstraint("max_group_size >= min_group_size", name="max_group"),

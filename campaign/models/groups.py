@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.models.events import Event
 from campaign.models.types import EncryptedText, UTCDateTime, str_enum, utcnow
 
@@ -50,7 +50,7 @@ class ContactKind(enum.StrEnum):
     EMAIL = "email"
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A volunteer in a group. No account: the secret manage token is the key."""
 
     __table_args__ = (
@@ -90,7 +90,7 @@ class Membership(db.Model):
         return f"<Membership {self.id} in group {self.group_id}>"
 
 
-class Group(db.Model):
+class Group(Model):
     __tablename__ = "volunteer_group"  # "group" is an SQL keyword
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -162,7 +162,7 @@ class GroupActivityKind(enum.StrEnum):
     LEADER = "leader"  # leadership passed on
 
 
-class GroupActivity(db.Model):
+class GroupActivity(Model):
     """What happened in a group, so its members see changes (someone left, a merge)."""
 
     __table_args__ = (Index("ix_group_activity_group_at", "group_id", "at"),)
@@ -175,7 +175,7 @@ class GroupActivity(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ContactAccess(db.Model):
+class ContactAccess(Model):
     """An organiser saw or exported volunteers' contacts: who, when, which event, how."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.extensions import db
+from campaign.extensions import Model
 from campaign.models.types import UTCDateTime, str_enum, utcnow
 
 
@@ -45,7 +45,7 @@ SLOGAN_STATUS_LABELS = {
 }
 
 
-class Slogan(db.Model):
+class Slogan(Model):
     __table_args__ = (Index("ix_slogan_campaign_status", "campaign_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
