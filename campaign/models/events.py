@@ -12,7 +12,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from campaign.extensions import db
 from campaign.models.accounts import Organiser
-from campaign.models.campaigns import ABSOLUTE_MIN_GROUP_SIZE, Campaign
+from campaign.models.campaigns import Campaign
+from campaign.models.group_sizes import ABSOLUTE_MIN_GROUP_SIZE, DEFAULT_MAX_GROUP_SIZE
 from campaign.models.types import UTCDateTime, str_enum, utcnow
 
 #: Lower-case letters and digits that cannot be misread for one another (no 0/o, 1/l/i).
@@ -105,7 +106,7 @@ class Event(db.Model):
     signup_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(Text, default="")
     min_group_size: Mapped[int] = mapped_column(default=ABSOLUTE_MIN_GROUP_SIZE)
-    max_group_size: Mapped[int] = mapped_column(default=8)
+    max_group_size: Mapped[int] = mapped_column(default=DEFAULT_MAX_GROUP_SIZE)
     status: Mapped[EventStatus] = mapped_column(
         str_enum(EventStatus, 16), default=EventStatus.DRAFT
     )
