@@ -107,36 +107,16 @@ def member_entry(membership: Membership, token: str, *, private: bool = True) ->
     group = membership.group
     event = group.event
     group_name = group.name or _("Group %(code)s", code=group.display_code)
-    state = group.state
-    if event.status is EventStatus.CANCELLED:
-        status = "CANCELLED"
-    elif state is GroupState.FORMING:
-        status = "TENTATIVE"
-    else:
-        status = "CONFIRMED"
-    lines = []
-    if status == "CANCELLED":
-        lines.append(_("This event is cancelled. Do not go."))
-    elif status == "TENTATIVE":
-        lines.append(
-            _(
-                "Your group has %(count)d of the %(min)d people it needs. Do not go alone.",
-                count=group.member_count,
-                min=event.min_group_size,
-            )
-        )
-    else:
-        lines.append(_("Your group is ready: %(count)d people.", count=group.member_count))
-    if group.meeting_point and private:
-        lines.append(_("Meet: %(place)s", place=group.meeting_point))
+    status = _member_status(group)
+    lines = [_member_status_line(group, status)]
+    meeting_point = group.meeting_point if private else ""
+    if meeting_point:
+        lines.append(_("Meet: %(place)s", place=meeting_point))
     lines.append(_("Your group page is the link you kept when you joined."))
     starts_at = event.starts_at
     if group.meeting_at is not None and group.meeting_at < event.ends_at:
         starts_at = group.meeting_at
     location = event_location(event)
-    if group.meeting_point and private:
-        location = f"{group.meeting_point} — {location}"
-    changed = max(event.updated_at, group.changed_at)
     return CalendarEntry(
         uid=f"member-{membership.token_hash[:24]}@{UID_DOMAIN}",
         sequence=event.revision + group.revision,
@@ -145,12 +125,31 @@ def member_entry(membership: Membership, token: str, *, private: bool = True) ->
         ends_at=event.ends_at,
         timezone=event.timezone,
         status=status,
-        location=location,
+        location=f"{meeting_point} — {location}" if meeting_point else location,
         geo=_geo(event),
         url=absolute_url_for("events.show_event", ref=event.ref),
         description="\n\n".join(lines),
-        last_modified=changed,
+        last_modified=max(event.updated_at, group.changed_at),
     )
+
+
+def _member_status(group) -> str:
+    """A forming group's entry is TENTATIVE: nobody goes below the minimum."""
+    if group.event.status is EventStatus.CANCELLED:
+        return "CANCELLED"
+    return "TENTATIVE" if group.state is GroupState.FORMING else "CONFIRMED"
+
+
+def _member_status_line(group, status: str) -> str:
+    if status == "CANCELLED":
+        return _("This event is cancelled. Do not go.")
+    if status == "TENTATIVE":
+        return _(
+            "Your group has %(count)d of the %(min)d people it needs. Do not go alone.",
+            count=group.member_count,
+            min=group.event.min_group_size,
+        )
+    return _("Your group is ready: %(count)d people.", count=group.member_count)
 
 
 # --- the campaign feed -------------------------------------------------------------------
@@ -300,8 +299,7 @@ def feed_events(campaign: Campaign, filters: FeedFilters, now: datetime) -> list
         .options(lazyload(Event.campaign))
         .where(
             Event.campaign_id == campaign.id,
-            Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
-            Event.published_at.is_not(None),
+            Event.is_public,
             Event.ends_at >= feed_window_start(now),
         )
         .order_by(Event.starts_at, Event.id)
