@@ -154,12 +154,8 @@ def suggest_slogan(membership: Membership, details: SloganDetails) -> Slogan:
     )
     if pending >= MAX_PENDING_SUGGESTIONS_PER_EVENT:
         raise SloganError("too_many_suggestions")
-    return _new_slogan(
-        event.campaign_id,
-        details,
-        status=SloganStatus.SUGGESTED,
-        suggested_at_event_id=event.id,
-    )
+    suggested = {"status": SloganStatus.SUGGESTED, "suggested_at_event_id": event.id}
+    return _new_slogan(event.campaign_id, details, **suggested)
 
 
 # --- a group's signs -----------------------------------------------------------------------
