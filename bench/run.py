@@ -162,7 +162,7 @@ def _prepare_app(folder: Path) -> tuple[Path, str, dict]:
 from flask_migrate import upgrade
 from campaign import create_app
 from campaign.extensions import db
-from campaign.scale import seed_scale
+from campaign.dev.scale import seed_scale
 from campaign.models import Event
 app = create_app()
 with app.app_context():

@@ -21,6 +21,27 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),
     )
+    _configure(app, test_config)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from campaign import cli, errors, form_values, http, security, sessions, templating
+    from campaign.exports import fastpath
+
+    fastpath.install(app)  # before ProxyFix wraps the app, so it sees what Flask sees
+    security.init_app(app)
+    sessions.init_app(app)  # the session cookie encrypted: it carries member tokens
+    errors.init_app(app)
+    form_values.init_app(app)
+    http.init_app(app)
+    templating.init_app(app)
+    cli.register(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then the environment and instance/config.py (or the test mapping); then
+    the private instance folder and the keys kept in it."""
     app.config.from_mapping(app_config.defaults(app.instance_path))
     if test_config is None:
         app.config.from_mapping(app_config.from_environment())
@@ -46,22 +67,6 @@ def create_app(test_config: dict | None = None) -> Flask:
             )
         ]
     crypto.init_app(app)
-
-    _init_extensions(app)
-    _register_blueprints(app)
-
-    from campaign import cli, errors, form_values, http, security, sessions, templating
-    from campaign.exports import fastpath
-
-    fastpath.install(app)  # before ProxyFix wraps the app, so it sees what Flask sees
-    security.init_app(app)
-    sessions.init_app(app)  # the session cookie encrypted: it carries member tokens
-    errors.init_app(app)
-    form_values.init_app(app)
-    http.init_app(app)
-    templating.init_app(app)
-    cli.register(app)
-    return app
 
 
 def _init_extensions(app: Flask) -> None:

@@ -6,9 +6,8 @@ import click
 from flask import Flask
 from sqlalchemy import Integer, Text, column, exists, select, table
 
-from campaign import crypto, scale
+from campaign import crypto
 from campaign.accounts.service import MIN_PASSWORD_LENGTH, AccountError, create_organiser
-from campaign.demo import load_demo
 from campaign.extensions import db
 from campaign.groups import retention
 from campaign.models import Campaign, utcnow
@@ -46,6 +45,8 @@ def create_organiser_command(email: str, name: str, admin: bool, password_stdin:
 @click.option("--if-empty", is_flag=True, help="Only when the database has no campaign at all.")
 def seed_demo_command(if_empty: bool):
     """Load the I AM HAZARA demo campaign (does nothing if it is there)."""
+    from campaign.dev.demo import load_demo  # a seeder, kept out of the app's imports
+
     if if_empty and db.session.scalar(select(exists().where(Campaign.id.is_not(None)))):
         click.echo("The database has campaigns already; demo not loaded.")
         return
@@ -152,6 +153,8 @@ def purge_command(dry_run: bool):
 @click.option("--slug", default="scale", show_default=True, help="The new campaign's slug.")
 def seed_scale_command(events: int, members: int, slug: str):
     """Add a large campaign (bulk inserts) to measure pages, feeds and queries at scale."""
+    from campaign.dev import scale  # a seeder, kept out of the app's imports
+
     if scale.scale_campaign_exists(slug):
         raise click.ClickException(f"A campaign {slug!r} exists already: choose --slug.")
     with click.progressbar(length=members, label="Volunteers") as bar:

@@ -15,6 +15,15 @@ def database_url_from_env(url: str) -> str:
 
 def defaults(instance_path: str) -> dict:
     return {
+        **_database_defaults(instance_path),
+        **_security_defaults(),
+        **_rate_limit_defaults(),
+        **_page_defaults(),
+    }
+
+
+def _database_defaults(instance_path: str) -> dict:
+    return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'campaign.sqlite3'}",
         #: hide_parameters: SQL errors name no values (names, meeting points) in logs.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
@@ -28,6 +37,11 @@ def defaults(instance_path: str) -> dict:
         "DATABASE_STATEMENT_TIMEOUT_MS": 20000,
         #: Seconds a "busy, try again" answer (503) asks the client to wait.
         "RETRY_AFTER_SECONDS": 10,
+    }
+
+
+def _security_defaults() -> dict:
+    return {
         #: Permissions no file or folder the app's process creates may give (group and
         #: others: none), see campaign.instance. None leaves the process's umask alone, e.g.
         #: in a host process embedding the app; the instance folder, database and keys
@@ -35,16 +49,21 @@ def defaults(instance_path: str) -> dict:
         "PRIVATE_FILES_UMASK": 0o077,
         #: Argon2id cost (argon2-cffi's RFC 9106 low-memory profile: 64 MiB, 3 passes).
         "PASSWORD_HASH_PARAMS": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
-        "BABEL_DEFAULT_LOCALE": "en",
-        "BABEL_DEFAULT_TIMEZONE": "UTC",
-        #: UI languages offered; a later issue adds their catalogs.
-        "LANGUAGES": {"en": "English", "fa": "فارسی", "ur": "اردو"},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         #: None: Secure when PREFERRED_URL_SCHEME is "https" (production behind HTTPS).
         "SESSION_COOKIE_SECURE": None,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        #: How many proxies in front set X-Forwarded-For/-Proto/-Host (0: none trusted).
+        "PROXY_FIX_HOPS": 0,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }
+
+
+def _rate_limit_defaults() -> dict:
+    return {
         #: Rate limits (Flask-Limiter). memory:// counts in one process: gunicorn.conf.py then
         #: runs one worker and refuses several. For several workers or hosts, point this at
         #: Redis, e.g. redis://localhost:6379/0.
@@ -56,10 +75,15 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_JOIN": "10 per minute;60 per hour",
         "RATELIMIT_JOIN_CODES": "30 per minute;300 per hour",
         "RATELIMIT_SUGGEST": "10 per hour",
-        #: How many proxies in front set X-Forwarded-For/-Proto/-Host (0: none trusted).
-        "PROXY_FIX_HOPS": 0,
-        "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }
+
+
+def _page_defaults() -> dict:
+    return {
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        #: UI languages offered; a later issue adds their catalogs.
+        "LANGUAGES": {"en": "English", "fa": "فارسی", "ur": "اردو"},
         #: Map pictures for the campaign page. Loaded only when a visitor asks for the map
         #: (each tile request shows the tile server the visitor's address). "" turns it off.
         "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",

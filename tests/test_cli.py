@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from campaign.accounts.service import authenticate
-from campaign.demo import ADMIN_EMAIL, ORGANISER_EMAIL, SLUG
+from campaign.dev.demo import ADMIN_EMAIL, ORGANISER_EMAIL, SLUG
 from campaign.extensions import db
 from campaign.models import (
     Campaign,

@@ -4,10 +4,10 @@ or groups (no N+1), and the hot queries use indexes (EXPLAIN on SQLite and Postg
 import pytest
 from sqlalchemy import select, text
 
+from campaign.dev.scale import seed_scale
 from campaign.exports.views import feed_cache
 from campaign.extensions import db
 from campaign.models import Event, Membership
-from campaign.scale import seed_scale
 from tests.conftest import count_queries, sign_in
 from tests.groups.conftest import fill_group, make_group  # noqa: F401  (fixtures)
 

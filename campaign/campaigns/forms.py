@@ -25,6 +25,12 @@ CAMPAIGN_ERROR_MESSAGES = {
 }
 
 
+def _long_text(label, description, *, required: bool) -> TextAreaField:
+    """A text area of at most 5,000 characters."""
+    presence = DataRequired() if required else Optional()
+    return TextAreaField(label, description=description, validators=[presence, Length(max=5000)])
+
+
 class CampaignForm(ServiceProblemsForm):
     error_messages = CAMPAIGN_ERROR_MESSAGES
 
@@ -35,10 +41,10 @@ class CampaignForm(ServiceProblemsForm):
         validators=[DataRequired(), Length(max=64)],
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    pledge = TextAreaField(
+    pledge = _long_text(
         _l("Pledge"),
-        description=_l("The conduct rules every volunteer accepts before joining a group."),
-        validators=[DataRequired(), Length(max=5000)],
+        _l("The conduct rules every volunteer accepts before joining a group."),
+        required=True,
     )
     default_min_group_size = IntegerField(
         _l("Smallest group"),
@@ -63,10 +69,10 @@ class CampaignForm(ServiceProblemsForm):
         description=_l("Language codes separated by spaces, e.g. en fa ur."),
         validators=[DataRequired(), Length(max=200)],
     )
-    admin_emails = TextAreaField(
+    admin_emails = _long_text(
         _l("Other admins"),
-        description=_l("Emails of organiser accounts, one per line. They review events."),
-        validators=[Optional(), Length(max=5000)],
+        _l("Emails of organiser accounts, one per line. They review events."),
+        required=False,
     )
     submit = SubmitField(_l("Save campaign"))
 

@@ -5,7 +5,7 @@ geocoding or map service is asked anything.
 """
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, func, or_, select
@@ -45,65 +45,93 @@ def _clean_text(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
+Problems = list[tuple[str, str]]
+
+
 def parse_search(args) -> SearchParams:
     """Read the query string; a value that cannot be used is dropped and reported."""
-    problems: list[tuple[str, str]] = []
-    params = SearchParams()
+    problems: Problems = []
+    # In the order of SearchParams' fields, each reader adding what it could not use.
+    read = (_search_text, _country, _city, _venue_type, _dates, _near, _page)
+    values = [reader(args, problems) for reader in read]
+    date_from, date_to = values[4]
+    return SearchParams(*values[:4], date_from, date_to, *values[5:], problems=tuple(problems))
 
+
+def _search_text(args, problems: Problems) -> str:
     text = _clean_text(args.get("q"))
     words = list(dict.fromkeys(text[:MAX_TEXT].split()))  # each word once
     if len(text) > MAX_TEXT or len(words) > MAX_WORDS:
         problems.append(("q", "too_long"))
-    text = " ".join(words[:MAX_WORDS])
-    params = replace(params, text=text)
+    return " ".join(words[:MAX_WORDS])
 
+
+def _country(args, problems: Problems) -> str:
     country = (args.get("country") or "").strip().upper()
     if country and country not in country_codes():
         problems.append(("country", "unknown_country"))
-        country = ""
-    params = replace(params, country=country)
+        return ""
+    return country
 
+
+def _city(args, problems: Problems) -> str:
     city = _clean_text(args.get("city"))
     if len(city) > MAX_TEXT:
         problems.append(("city", "too_long"))
-        city = ""
-    params = replace(params, city=city)
+        return ""
+    return city
 
+
+def _venue_type(args, problems: Problems) -> VenueType | None:
     venue = (args.get("venue_type") or "").strip()
-    if venue:
-        try:
-            params = replace(params, venue_type=VenueType(venue))
-        except ValueError:
-            problems.append(("venue_type", "unknown_venue_type"))
+    if not venue:
+        return None
+    try:
+        return VenueType(venue)
+    except ValueError:
+        problems.append(("venue_type", "unknown_venue_type"))
+        return None
 
-    for name in ("date_from", "date_to"):
-        value = (args.get(name) or "").strip()
-        if value:
-            try:
-                params = replace(params, **{name: date.fromisoformat(value)})
-            except ValueError:
-                problems.append((name, "bad_date"))
-    if params.date_from and params.date_to and params.date_to < params.date_from:
+
+def _date(args, name: str, problems: Problems) -> date | None:
+    value = (args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append((name, "bad_date"))
+        return None
+
+
+def _dates(args, problems: Problems) -> tuple[date | None, date | None]:
+    date_from, date_to = _date(args, "date_from", problems), _date(args, "date_to", problems)
+    if date_from and date_to and date_to < date_from:
         problems.append(("date_to", "dates_reversed"))
-        params = replace(params, date_to=None)
+        date_to = None
+    return date_from, date_to
 
+
+def _near(args, problems: Problems) -> tuple[float, float] | None:
     lat, lon = (args.get("lat") or "").strip(), (args.get("lon") or "").strip()
-    if lat or lon:
-        try:
-            latitude, longitude = float(lat), float(lon)
-        except ValueError:
-            problems.append(("near", "bad_position"))
-        else:
-            if -90 <= latitude <= 90 and -180 <= longitude <= 180:
-                params = replace(params, near=(latitude, longitude))
-            else:
-                problems.append(("near", "bad_position"))
+    if not (lat or lon):
+        return None
+    try:
+        latitude, longitude = float(lat), float(lon)
+    except ValueError:
+        latitude = longitude = math.nan
+    if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+        return (latitude, longitude)
+    problems.append(("near", "bad_position"))
+    return None
 
+
+def _page(args, problems: Problems) -> int:
     page = (args.get("page") or "1").strip()
     if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_PAGE:
         problems.append(("page", "bad_page"))
-        page = "1"
-    return replace(params, page=int(page), problems=tuple(problems))
+        return 1
+    return int(page)
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -126,9 +154,11 @@ def _like(text: str) -> str:
 
 
 def _public_upcoming(campaign: Campaign):
+    """Public events still to come; cancelled ones are not searched for."""
     return (
         Event.campaign_id == campaign.id,
-        Event.status == EventStatus.PUBLISHED,
+        Event.is_public,
+        Event.status != EventStatus.CANCELLED,
         Event.ends_at > utcnow(),
     )
 

@@ -9,13 +9,14 @@ from sqlalchemy import exists, select
 from campaign.accounts.service import find_by_email
 from campaign.extensions import db
 from campaign.models import (
-    ABSOLUTE_MAX_GROUP_SIZE,
     ABSOLUTE_MIN_GROUP_SIZE,
+    DEFAULT_MAX_GROUP_SIZE,
     Campaign,
     Event,
     Organiser,
 )
 from campaign.models.campaigns import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS
+from campaign.models.group_sizes import size_problems
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Slugs that would read as something else in a URL or a printed poster.
@@ -37,7 +38,7 @@ class CampaignDetails:
     pledge: str
     description: str = ""
     default_min_group_size: int = ABSOLUTE_MIN_GROUP_SIZE
-    default_max_group_size: int = 8
+    default_max_group_size: int = DEFAULT_MAX_GROUP_SIZE
     retention_days: int = DEFAULT_RETENTION_DAYS
     languages: list[str] = field(default_factory=lambda: ["en"])
     #: Emails of organisers (with accounts) who administer the campaign with its creator.
@@ -65,12 +66,12 @@ def _checked(details: CampaignDetails, campaign: Campaign | None) -> tuple[list,
             problems.append(("slug", "slug_taken"))
         elif campaign is not None and _has_public_events(campaign):
             problems.append(("slug", "slug_in_use"))
-    if details.default_min_group_size < ABSOLUTE_MIN_GROUP_SIZE:
-        problems.append(("default_min_group_size", "min_group_too_small"))
-    if details.default_max_group_size > ABSOLUTE_MAX_GROUP_SIZE:
-        problems.append(("default_max_group_size", "max_group_too_large"))
-    if details.default_max_group_size < details.default_min_group_size:
-        problems.append(("default_max_group_size", "max_below_min"))
+    problems += size_problems(
+        details.default_min_group_size,
+        details.default_max_group_size,
+        min_field="default_min_group_size",
+        max_field="default_max_group_size",
+    )
     if not 1 <= details.retention_days <= MAX_RETENTION_DAYS:
         problems.append(("retention_days", "bad_retention"))
     languages = []

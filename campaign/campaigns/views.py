@@ -10,7 +10,8 @@ from campaign.campaigns.forms import CampaignForm
 from campaign.extensions import db
 from campaign.groups.queries import contact_log as contact_log_entries
 from campaign.http import private
-from campaign.models import VenueType
+from campaign.models import ABSOLUTE_MIN_GROUP_SIZE, DEFAULT_MAX_GROUP_SIZE, VenueType
+from campaign.models.campaigns import DEFAULT_RETENTION_DAYS
 
 bp = Blueprint("campaigns", __name__)
 
@@ -88,7 +89,10 @@ def new_campaign():
     if not current_user.is_admin:
         abort(403)
     form = CampaignForm(
-        default_min_group_size=3, default_max_group_size=8, retention_days=7, languages="en"
+        default_min_group_size=ABSOLUTE_MIN_GROUP_SIZE,
+        default_max_group_size=DEFAULT_MAX_GROUP_SIZE,
+        retention_days=DEFAULT_RETENTION_DAYS,
+        languages="en",
     )
     general_errors = []
     if form.validate_on_submit():

@@ -19,8 +19,6 @@ from campaign.localtime import (
     zone_or_none,
 )
 from campaign.models import (
-    ABSOLUTE_MAX_GROUP_SIZE,
-    ABSOLUTE_MIN_GROUP_SIZE,
     Campaign,
     Event,
     EventStatus,
@@ -29,6 +27,7 @@ from campaign.models import (
     VenueType,
     utcnow,
 )
+from campaign.models.group_sizes import size_problems
 from campaign.transactions import lock_event
 
 
@@ -79,10 +78,11 @@ def _to_utc(problems, field, local, zone):
     return None
 
 
-def _stored_values(details: EventDetails, *, event: Event | None) -> dict:
-    """Check every rule at once and return the column values; raise with all problems."""
-    problems: list[tuple[str | None, str]] = []
-    now = utcnow()
+Problems = list[tuple[str | None, str]]
+
+
+def _place_problems(details: EventDetails) -> Problems:
+    problems: Problems = []
     if details.country not in country_codes():
         problems.append(("country", "unknown_country"))
     if (details.latitude is None) != (details.longitude is None):
@@ -91,38 +91,76 @@ def _stored_values(details: EventDetails, *, event: Event | None) -> dict:
         problems.append(("latitude", "latitude_out_of_range"))
     if details.longitude is not None and not -180 <= details.longitude <= 180:
         problems.append(("longitude", "longitude_out_of_range"))
-    if details.min_group_size < ABSOLUTE_MIN_GROUP_SIZE:
-        problems.append(("min_group_size", "min_group_too_small"))
-    if details.max_group_size > ABSOLUTE_MAX_GROUP_SIZE:
-        problems.append(("max_group_size", "max_group_too_large"))
-    if details.max_group_size < details.min_group_size:
-        problems.append(("max_group_size", "max_below_min"))
-    starts_at = ends_at = deadline = None
+    return problems
+
+
+@dataclass
+class _Times:
+    """The typed wall-clock times in UTC; None where they could not be converted."""
+
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    deadline: datetime | None = None
+
+
+def _utc_times(details: EventDetails, problems: Problems) -> _Times:
     # Only the zones the form lists: an edit form posted back unchanged keeps the zone.
     zone = zone_or_none(details.timezone) if details.timezone in timezone_names() else None
     if zone is None:
         problems.append(("timezone", "unknown_timezone"))
-    else:
-        starts_at = _to_utc(problems, "local_start", details.local_start, zone)
-        ends_at = _to_utc(problems, "local_end", details.local_end, zone)
-        if details.local_signup_deadline is not None:
-            deadline = _to_utc(
-                problems, "local_signup_deadline", details.local_signup_deadline, zone
-            )
-    start_changed = event is None or starts_at != event.starts_at
-    if starts_at and start_changed and starts_at <= now:
+        return _Times()
+    times = _Times(
+        starts_at=_to_utc(problems, "local_start", details.local_start, zone),
+        ends_at=_to_utc(problems, "local_end", details.local_end, zone),
+    )
+    if details.local_signup_deadline is not None:
+        times.deadline = _to_utc(
+            problems, "local_signup_deadline", details.local_signup_deadline, zone
+        )
+    return times
+
+
+def _start_problems(times: _Times, event: Event | None, now: datetime) -> Problems:
+    problems: Problems = []
+    starts_at, ends_at = times.starts_at, times.ends_at
+    if starts_at is None:
+        return problems
+    if (event is None or starts_at != event.starts_at) and starts_at <= now:
         problems.append(("local_start", "start_in_past"))
-    if starts_at and starts_at > now + timedelta(days=MAX_DAYS_AHEAD):
+    if starts_at > now + timedelta(days=MAX_DAYS_AHEAD):
         problems.append(("local_start", "start_too_far_ahead"))
-    if starts_at and ends_at and ends_at <= starts_at:
+    if ends_at and ends_at <= starts_at:
         problems.append(("local_end", "end_before_start"))
-    if deadline and starts_at and deadline > starts_at:
+    return problems
+
+
+def _deadline_problems(times: _Times, event: Event | None, now: datetime) -> Problems:
+    problems: Problems = []
+    deadline = times.deadline
+    if deadline is None:
+        return problems
+    if times.starts_at and deadline > times.starts_at:
         problems.append(("local_signup_deadline", "deadline_after_start"))
-    deadline_changed = event is None or deadline != event.signup_deadline
-    if deadline and deadline_changed and deadline <= now:
+    if (event is None or deadline != event.signup_deadline) and deadline <= now:
         problems.append(("local_signup_deadline", "deadline_in_past"))
+    return problems
+
+
+def _stored_values(details: EventDetails, *, event: Event | None) -> dict:
+    """Check every rule at once and return the column values; raise with all problems."""
+    now = utcnow()
+    problems = _place_problems(details)
+    problems += size_problems(
+        details.min_group_size,
+        details.max_group_size,
+        min_field="min_group_size",
+        max_field="max_group_size",
+    )
+    times = _utc_times(details, problems)
+    problems += _start_problems(times, event, now) + _deadline_problems(times, event, now)
     if problems:
         raise EventError(*problems)
+    starts_at, ends_at, deadline = times.starts_at, times.ends_at, times.deadline
     values = {
         f.name: getattr(details, f.name) for f in fields(details) if not f.name.startswith("local_")
     }

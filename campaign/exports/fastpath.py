@@ -5,10 +5,9 @@ Modified or with bytes this worker already built. Both are answered here, in WSG
 in front of Flask: one primary-key read on a pooled connection, no session, no template, no
 extension hooks. Anything else (a feed this worker has not built yet, a bad or odd filter, an
 unknown campaign, a HEAD request) goes on to Flask, whose view
-(``campaign.exports.views.campaign_calendar``) answers the same way from the same functions:
-the ETag from ``feeds.feed_build_key``, ``feeds.feed_origin`` and ``feeds.feed_etag``, the
-headers from ``feeds.feed_headers``, ``feeds.feed_validator_headers`` and
-``security.security_headers``.
+(``campaign.exports.views.campaign_calendar``) reads the same row (``feeds.FEED_REVISION``),
+makes the same version (``feeds.version_of``) and answers through the same function
+(``feed_answer.answer``); the security headers are ``security.security_headers``.
 
 The ETag never lies: it is computed from the campaign's feed revision read from the database
 on every request, so no worker answers from a stale copy. Where this path and Flask could
@@ -22,17 +21,17 @@ import threading
 from datetime import UTC, datetime
 
 from flask import Flask
-from sqlalchemy import bindparam, event, select
-from werkzeug.http import is_resource_modified
+from sqlalchemy import event
 from werkzeug.wrappers import Request
 
-from campaign.errors import has_control_characters
-from campaign.exports import feeds
+from campaign.errors import arguments_have_control_characters
+from campaign.exports import feed_answer, feeds
 from campaign.extensions import db
 from campaign.i18n import LANGUAGE_COOKIE, locale_of
-from campaign.models import Campaign
 from campaign.security import security_headers
 
+#: The status lines of the answers given here.
+STATUS_LINES = {200: "200 OK", 304: "304 NOT MODIFIED"}
 #: The feed's URL; campaign slugs are lower-case letters, digits and hyphens.
 FEED_PATH = re.compile(r"/c/([a-z0-9-]{1,64})/calendar\.ics")
 
@@ -56,10 +55,7 @@ class FeedFastPath:
         self.wsgi_app = wsgi_app
         with app.app_context():
             self.engine = db.engine
-        statement = select(Campaign.id, Campaign.feed_revision).where(
-            Campaign.slug == bindparam("slug")
-        )
-        self._compiled = statement.compile(dialect=self.engine.dialect)
+        self._compiled = feeds.FEED_REVISION.compile(dialect=self.engine.dialect)
         self._sql = str(self._compiled)
         self._positional = self.engine.dialect.positional
         self._session_cookie = app.config["SESSION_COOKIE_NAME"]
@@ -145,8 +141,7 @@ class FeedFastPath:
             return None  # Flask may refresh a signed-in session's cookies on the way out
         filters = feeds.FeedFilters()
         if environ.get("QUERY_STRING"):
-            arguments = request.args.items(multi=True)
-            if any(has_control_characters(k) or has_control_characters(v) for k, v in arguments):
+            if arguments_have_control_characters(request.args):
                 return None  # Flask refuses these with its error page
             try:
                 filters = feeds.FeedFilters.from_args(request.args)
@@ -155,22 +150,19 @@ class FeedFastPath:
         found = self._revision(slug)
         if found is None:
             return None
-        campaign_id, revision = found
-        locale = self._locale(environ, request)
-        script_name = environ.get("SCRIPT_NAME", "")
-        now = datetime.now(UTC)
-        build_key = feeds.feed_build_key(campaign_id, revision, now, filters, locale, script_name)
-        etag = feeds.feed_etag(build_key, self._origin(environ))
-        security = self._security[environ.get("wsgi.url_scheme") == "https"]
-        if "HTTP_IF_NONE_MATCH" in environ and not is_resource_modified(environ, etag=etag):
-            return "304 NOT MODIFIED", feeds.feed_validator_headers(etag) + security, b""
-        gzipped = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
-        cache = self.app.extensions.get("campaign_feed_cache")
-        cached = cache.get(etag + (".gz" if gzipped else "")) if cache else None
-        if cached is None:
+        ask = feeds.FeedAsk(
+            slug,
+            filters,
+            self._locale(environ, request),
+            environ.get("SCRIPT_NAME", ""),
+            self._origin(environ),
+        )
+        version = feeds.version_of(ask, found, datetime.now(UTC))
+        reply = feed_answer.answer(version, slug, environ, feed_answer.feed_cache(self.app))
+        if reply.body is None:
             return None  # built by Flask, then cached for the next poll
-        headers = feeds.feed_headers(cached, slug, gzipped, etag)
-        return "200 OK", headers + security, cached.body
+        security = self._security[environ.get("wsgi.url_scheme") == "https"]
+        return STATUS_LINES[reply.status], reply.headers + security, reply.body
 
 
 def install(app: Flask) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 from werkzeug.wsgi import get_host
 
@@ -107,36 +107,16 @@ def member_entry(membership: Membership, token: str, *, private: bool = True) ->
     group = membership.group
     event = group.event
     group_name = group.name or _("Group %(code)s", code=group.display_code)
-    state = group.state
-    if event.status is EventStatus.CANCELLED:
-        status = "CANCELLED"
-    elif state is GroupState.FORMING:
-        status = "TENTATIVE"
-    else:
-        status = "CONFIRMED"
-    lines = []
-    if status == "CANCELLED":
-        lines.append(_("This event is cancelled. Do not go."))
-    elif status == "TENTATIVE":
-        lines.append(
-            _(
-                "Your group has %(count)d of the %(min)d people it needs. Do not go alone.",
-                count=group.member_count,
-                min=event.min_group_size,
-            )
-        )
-    else:
-        lines.append(_("Your group is ready: %(count)d people.", count=group.member_count))
-    if group.meeting_point and private:
-        lines.append(_("Meet: %(place)s", place=group.meeting_point))
+    status = _member_status(group)
+    lines = [_member_status_line(group, status)]
+    meeting_point = group.meeting_point if private else ""
+    if meeting_point:
+        lines.append(_("Meet: %(place)s", place=meeting_point))
     lines.append(_("Your group page is the link you kept when you joined."))
     starts_at = event.starts_at
     if group.meeting_at is not None and group.meeting_at < event.ends_at:
         starts_at = group.meeting_at
     location = event_location(event)
-    if group.meeting_point and private:
-        location = f"{group.meeting_point} — {location}"
-    changed = max(event.updated_at, group.changed_at)
     return CalendarEntry(
         uid=f"member-{membership.token_hash[:24]}@{UID_DOMAIN}",
         sequence=event.revision + group.revision,
@@ -145,12 +125,31 @@ def member_entry(membership: Membership, token: str, *, private: bool = True) ->
         ends_at=event.ends_at,
         timezone=event.timezone,
         status=status,
-        location=location,
+        location=f"{meeting_point} — {location}" if meeting_point else location,
         geo=_geo(event),
         url=absolute_url_for("events.show_event", ref=event.ref),
         description="\n\n".join(lines),
-        last_modified=changed,
+        last_modified=max(event.updated_at, group.changed_at),
     )
+
+
+def _member_status(group) -> str:
+    """A forming group's entry is TENTATIVE: nobody goes below the minimum."""
+    if group.event.status is EventStatus.CANCELLED:
+        return "CANCELLED"
+    return "TENTATIVE" if group.state is GroupState.FORMING else "CONFIRMED"
+
+
+def _member_status_line(group, status: str) -> str:
+    if status == "CANCELLED":
+        return _("This event is cancelled. Do not go.")
+    if status == "TENTATIVE":
+        return _(
+            "Your group has %(count)d of the %(min)d people it needs. Do not go alone.",
+            count=group.member_count,
+            min=group.event.min_group_size,
+        )
+    return _("Your group is ready: %(count)d people.", count=group.member_count)
 
 
 # --- the campaign feed -------------------------------------------------------------------
@@ -203,6 +202,26 @@ def feed_window_start(now: datetime) -> datetime:
     return datetime.combine(now.date(), time(), tzinfo=UTC) - FEED_KEEPS_PAST
 
 
+#: The one read that decides a feed request: the campaign and its feed revision, by slug.
+#: (The fast path runs it on a raw connection and leaves the third column unread.)
+FEED_REVISION = select(Campaign.id, Campaign.feed_revision, Campaign.feed_changed_at).where(
+    Campaign.slug == bindparam("slug")
+)
+
+
+@dataclass(frozen=True)
+class FeedAsk:
+    """What a request asks of a campaign feed, read from it the same way by the view and
+    by the fast path: everything the feed's bytes depend on besides the campaign."""
+
+    slug: str
+    filters: FeedFilters
+    locale: str
+    script_name: str
+    #: "scheme://host" of the feed's links (``feed_origin``).
+    origin: str
+
+
 @dataclass(frozen=True)
 class FeedVersion:
     """Enough to answer a conditional GET without reading a single event."""
@@ -211,25 +230,31 @@ class FeedVersion:
     #: Names one build: what the feed's bytes depend on, except the host in its links.
     build_key: str
     etag: str
-    last_modified: datetime
+    #: None where the campaign's change time was not read (the fast path needs none).
+    last_modified: datetime | None = None
+
+
+def version_of(ask: FeedAsk, row, now: datetime) -> FeedVersion:
+    """The version a ``FEED_REVISION`` row (id, revision[, changed at]) gives ``ask``."""
+    campaign_id, revision = row[0], row[1]
+    build_key = feed_build_key(campaign_id, revision, now, ask.filters, ask.locale, ask.script_name)
+    last_modified = None
+    if len(row) > 2:
+        # The window's move at midnight is a change too.
+        window_moved = feed_window_start(now) + FEED_KEEPS_PAST
+        last_modified = max(row[2], window_moved).replace(microsecond=0)
+    return FeedVersion(campaign_id, build_key, feed_etag(build_key, ask.origin), last_modified)
+
+
+def flask_ask(slug: str, filters: FeedFilters, origin: str) -> FeedAsk:
+    """The ask of Flask's current request."""
+    return FeedAsk(slug, filters, select_locale(), request.environ.get("SCRIPT_NAME", ""), origin)
 
 
 def feed_version(slug: str, filters: FeedFilters, origin: str, now: datetime):
-    row = db.session.execute(
-        select(Campaign.id, Campaign.feed_revision, Campaign.feed_changed_at).where(
-            Campaign.slug == slug
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    campaign_id, revision, changed_at = row
-    window = feed_window_start(now)
-    # The selector's own answer, as campaign.exports.fastpath computes it.
-    script_name = request.environ.get("SCRIPT_NAME", "")
-    build_key = feed_build_key(campaign_id, revision, now, filters, select_locale(), script_name)
-    # The window's move at midnight is a change too.
-    last_modified = max(changed_at, window + FEED_KEEPS_PAST).replace(microsecond=0)
-    return FeedVersion(campaign_id, build_key, feed_etag(build_key, origin), last_modified)
+    """The version Flask's current request asks for; None for no such campaign."""
+    row = db.session.execute(FEED_REVISION, {"slug": slug}).one_or_none()
+    return None if row is None else version_of(flask_ask(slug, filters, origin), row, now)
 
 
 def feed_build_key(
@@ -300,8 +325,7 @@ def feed_events(campaign: Campaign, filters: FeedFilters, now: datetime) -> list
         .options(lazyload(Event.campaign))
         .where(
             Event.campaign_id == campaign.id,
-            Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
-            Event.published_at.is_not(None),
+            Event.is_public,
             Event.ends_at >= feed_window_start(now),
         )
         .order_by(Event.starts_at, Event.id)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
-from werkzeug.http import http_date, is_resource_modified
 
 from campaign.events.queries import event_by_ref
-from campaign.exports import builds, feeds
+from campaign.exports import builds, feed_answer, feeds
 from campaign.exports.calendar_links import google_calendar_url, outlook_calendar_url, webcal_url
 from campaign.exports.ical import CalendarInfo, events_to_ical
 from campaign.exports.poster import PosterText, event_poster_pdf
@@ -34,7 +33,7 @@ FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 
 def feed_cache() -> feeds.FeedCache:
     """This app's built campaign feeds, by ETag (one cache per app, so per worker)."""
-    return current_app.extensions.setdefault("campaign_feed_cache", feeds.FeedCache())
+    return feed_answer.feed_cache(current_app)
 
 
 def _ics(body: bytes, filename: str, *, disposition: str = "attachment") -> Response:
@@ -114,27 +113,18 @@ def campaign_calendar(slug: str):
     if version is None:
         abort(404)
     # Answered from one primary-key read: calendar apps poll often and mostly get this.
-    # Only the ETag decides: Last-Modified has one-second steps and each worker's clock, so
-    # a change in the same second as a fetch would be missed by If-Modified-Since.
-    # (Usually answered before Flask, by campaign.exports.fastpath, the same way.)
-    if request.if_none_match and not is_resource_modified(request.environ, etag=version.etag):
-        response = Response(status=304)
-        response.headers.extend(feeds.feed_validator_headers(version.etag))
-        return response
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    key = version.etag + (".gz" if gzipped else "")
-    cached = feed_cache().get(key)
-    if cached is None:
+    # (Usually answered before Flask, by campaign.exports.fastpath, by the same function.)
+    reply = feed_answer.answer(version, slug, request.environ, feed_cache())
+    if reply.body is None:
         try:
             template = builds.feed_template(version, filters, now)
         except builds.BuildRefused as refused:
             return _come_back_later(refused)
         body = template.render(origin)  # this host in the links: no build
-        if gzipped:
+        if reply.gzipped:
             body = gzip.compress(body, 6)
-        cached = feeds.CachedFeed(body, http_date(version.last_modified))
-        feed_cache().put(key, cached)
-    return feed_response(cached, slug, gzipped, version.etag)
+        reply = feed_answer.built(version, slug, reply, body, feed_cache())
+    return Response(reply.body, status=reply.status, headers=reply.headers)
 
 
 def _come_back_later(refused: "builds.BuildRefused", message: str | None = None) -> Response:
@@ -146,10 +136,6 @@ def _come_back_later(refused: "builds.BuildRefused", message: str | None = None)
     response.headers["Retry-After"] = str(refused.retry_after)
     response.cache_control.no_store = True
     return response
-
-
-def feed_response(cached: feeds.CachedFeed, slug: str, gzipped: bool, etag: str) -> Response:
-    return Response(cached.body, headers=feeds.feed_headers(cached, slug, gzipped, etag))
 
 
 def _build_campaign_feed(campaign_id: int, filters: feeds.FeedFilters, now: datetime) -> bytes:

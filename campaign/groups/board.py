@@ -132,6 +132,36 @@ def spreadsheet_text(value: str) -> str:
     return _as_text("".join(pieces))
 
 
+#: The sign-ups file's columns; times in UTC.
+CSV_COLUMNS = (
+    "group_code",
+    "group_name",
+    "group_state",
+    "name",
+    "contact",
+    "leader",
+    "shares_contact",
+    "joined_at_utc",
+    "checked_in_at_utc",
+    "home_safe_at_utc",
+)
+
+
+def _csv_cells(group, m) -> list[str]:
+    return [
+        group.display_code,
+        group.name or "",
+        group.state.value,
+        m.display_name,
+        m.contact,
+        "yes" if m.is_leader else "",
+        "yes" if m.share_contact else "",
+        m.joined_at.isoformat(timespec="seconds"),
+        m.checked_in_at.isoformat(timespec="seconds") if m.checked_in_at else "",
+        m.home_safe_at.isoformat(timespec="seconds") if m.home_safe_at else "",
+    ]
+
+
 @bp.get("/<ref>/signups.csv")
 @login_required
 @writes  # the contact access log
@@ -141,35 +171,10 @@ def export_csv(ref: str):
     groups = queries.board_groups(event)
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # OWASP: every cell in double quotes
-    writer.writerow(
-        [
-            "group_code",
-            "group_name",
-            "group_state",
-            "name",
-            "contact",
-            "leader",
-            "shares_contact",
-            "joined_at_utc",
-            "checked_in_at_utc",
-            "home_safe_at_utc",
-        ]
-    )
+    writer.writerow(CSV_COLUMNS)
     for group in groups:
-        for m in group.members:
-            cells = [
-                group.display_code,
-                group.name or "",
-                group.state.value,
-                m.display_name,
-                m.contact,
-                "yes" if m.is_leader else "",
-                "yes" if m.share_contact else "",
-                m.joined_at.isoformat(timespec="seconds"),
-                m.checked_in_at.isoformat(timespec="seconds") if m.checked_in_at else "",
-                m.home_safe_at.isoformat(timespec="seconds") if m.home_safe_at else "",
-            ]
-            writer.writerow([spreadsheet_text(cell) for cell in cells])
+        for member in group.members:
+            writer.writerow([spreadsheet_text(cell) for cell in _csv_cells(group, member)])
     _record_contact_access(event, "csv")
     db.session.commit()
     filename = f"signups-{event.ref}.csv"

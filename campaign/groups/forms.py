@@ -40,6 +40,7 @@ SIGNUP_ERROR_MESSAGES = {
     "meeting_point_too_long": _l("Use at most 200 characters."),
     "meeting_after_end": _l("Meet before the event ends."),
     "meeting_too_early": _l("Meet at most a day before the event."),
+    "meeting_time_nonexistent": _l("This time does not exist in the event's time zone."),
     "check_in_closed": _l("Check-in opens on the day of the event."),
     "not_checked_in": _l("Check in first."),
     "not_allowed": _l("You may not change this event's groups."),

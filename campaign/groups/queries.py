@@ -16,6 +16,7 @@ from campaign.models import (
     Organiser,
     group_state,
 )
+from campaign.models.group_sizes import people_needed
 
 
 @dataclass
@@ -47,7 +48,7 @@ def group_summary(event: Event) -> GroupSummary:
         summary.volunteers += size
         if state is GroupState.FORMING:
             summary.forming += 1
-            summary.people_needed += event.min_group_size - size
+            summary.people_needed += people_needed(size, event.min_group_size)
         elif state is GroupState.READY:
             summary.ready += 1
         else:

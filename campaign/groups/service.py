@@ -16,15 +16,19 @@ from sqlalchemy.exc import IntegrityError
 
 from campaign.extensions import db
 from campaign.groups.contacts import ContactError, contact_hash, normalise_contact
-from campaign.models import Event, EventStatus, Organiser, utcnow
-from campaign.models.groups import (
+from campaign.localtime import local_to_utc
+from campaign.models import (
+    Event,
+    EventStatus,
     Group,
     GroupActivity,
     GroupActivityKind,
     GroupState,
     Membership,
-    group_state,
+    Organiser,
+    utcnow,
 )
+from campaign.models.group_sizes import fits_in_one_group, group_state
 from campaign.transactions import lock_event, locked
 
 MAX_NAME_LENGTH = 60
@@ -173,7 +177,7 @@ def _add_member(event: Event, group: Group, volunteer: Volunteer, token: str | N
     existing = _existing_membership(event, digest)
     if existing is not None:
         raise SignUpError("already_joined", membership=existing)
-    if group.member_count >= event.max_group_size:
+    if group.is_full:
         raise SignUpError("group_full")
     token = token or new_member_token()
     try:
@@ -256,8 +260,11 @@ def _new_group(event: Event) -> Group:
 
 
 def leaving_drops_below_minimum(membership: Membership) -> bool:
+    """Whether the group would be forming (below its minimum) without this member."""
     group = membership.group
-    return group.member_count - 1 < group.event.min_group_size
+    event = group.event
+    left = group.member_count - 1
+    return group_state(left, event.min_group_size, event.max_group_size) is GroupState.FORMING
 
 
 def _remove(membership: Membership, kind: GroupActivityKind) -> Group:
@@ -320,13 +327,26 @@ def rename_group(leader: Membership, name: str) -> None:
     db.session.flush()
 
 
+def _meeting_in_utc(at: datetime | None, event: Event) -> datetime | None:
+    """A naive time is the wall-clock time the leader typed, in the event's own zone."""
+    if at is None or at.tzinfo is not None:
+        return at
+    try:
+        return local_to_utc(at, event.zone)
+    except (ValueError, OverflowError):  # skipped by the clocks, or beyond datetime's range
+        raise SignUpError("meeting_time_nonexistent") from None
+
+
 def set_meeting(leader: Membership, point: str, at: datetime | None) -> None:
-    """Where and when the group meets before it walks in together (members only see it)."""
+    """Where and when the group meets before it walks in together (members only see it).
+
+    ``at``: the wall-clock time in the event's zone as typed (naive), or an aware instant."""
     point = _plain(point)
     if len(point) > 200:
         raise SignUpError("meeting_point_too_long")
     group = _lock_as_leader(leader)
     event = group.event
+    at = _meeting_in_utc(at, event)
     if at is not None:
         if at >= event.ends_at:
             raise SignUpError("meeting_after_end")
@@ -389,7 +409,7 @@ def _merge(event: Event, source: Group, target: Group) -> Group:
     for group in (source, target):
         if group.state is not GroupState.FORMING:
             raise SignUpError("merge_not_forming")
-    if source.member_count + target.member_count > event.max_group_size:
+    if not fits_in_one_group(source.member_count + target.member_count, event.max_group_size):
         raise SignUpError("merge_too_large")
     has_leader = target.leader is not None
     for member in list(source.members):
@@ -444,6 +464,7 @@ def _best_merge(forming: list[Group], max_size: int) -> tuple[Group, Group] | No
     """The largest forming group takes in the largest other forming group that fits."""
     for target in forming:
         for source in forming:
-            if source is not target and source.member_count + target.member_count <= max_size:
+            together = source.member_count + target.member_count
+            if source is not target and fits_in_one_group(together, max_size):
                 return source, target
     return None

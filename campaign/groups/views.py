@@ -32,7 +32,7 @@ from campaign.groups.forms import (
 )
 from campaign.http import private
 from campaign.limits import shared
-from campaign.localtime import local_to_utc, utc_to_local_naive
+from campaign.localtime import utc_to_local_naive
 from campaign.models import Event, Membership
 
 bp = Blueprint("groups", __name__)
@@ -280,6 +280,7 @@ def leave(token: str):
             form=form,
             token=token,
             group=membership.group,
+            warned=service.leaving_drops_below_minimum(membership),
         )
     event = membership.group.event
     try:
@@ -295,6 +296,7 @@ def leave(token: str):
             form=form,
             token=token,
             group=membership.group,
+            warned=service.leaving_drops_below_minimum(membership),
             confirm=True,
         )
     db.session.commit()
@@ -348,13 +350,8 @@ def meeting(token: str):
     if not form.validate_on_submit():
         flash(_("Check the meeting point and time."), "error")
         return _back_to(token)
-    zone = membership.group.event.zone
     try:
-        at = local_to_utc(form.meeting_at.data, zone) if form.meeting_at.data else None
-        service.set_meeting(membership, form.meeting_point.data, at)
-    except (ValueError, OverflowError):
-        flash(_("This time does not exist in the event's time zone."), "error")
-        return _back_to(token)
+        service.set_meeting(membership, form.meeting_point.data, form.meeting_at.data)
     except service.SignUpError as error:
         return _refused(error, token)
     db.session.commit()

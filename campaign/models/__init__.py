@@ -1,22 +1,22 @@
 """The one model layer. Import models from here."""
 
 from campaign.models.accounts import Organiser, OrganiserDevice
-from campaign.models.campaigns import (
+from campaign.models.campaigns import Campaign, campaign_admin
+from campaign.models.events import Event, EventStatus, VenueType
+from campaign.models.group_sizes import (
     ABSOLUTE_MAX_GROUP_SIZE,
     ABSOLUTE_MIN_GROUP_SIZE,
-    Campaign,
-    campaign_admin,
+    DEFAULT_MAX_GROUP_SIZE,
+    GroupState,
+    group_state,
 )
-from campaign.models.events import Event, EventStatus, VenueType
 from campaign.models.groups import (
     ContactAccess,
     ContactKind,
     Group,
     GroupActivity,
     GroupActivityKind,
-    GroupState,
     Membership,
-    group_state,
 )
 from campaign.models.slogans import Slogan, SloganKind, SloganStatus
 from campaign.models.types import UTCDateTime, utcnow
@@ -24,6 +24,7 @@ from campaign.models.types import UTCDateTime, utcnow
 __all__ = [
     "ABSOLUTE_MAX_GROUP_SIZE",
     "ABSOLUTE_MIN_GROUP_SIZE",
+    "DEFAULT_MAX_GROUP_SIZE",
     "Campaign",
     "ContactAccess",
     "ContactKind",

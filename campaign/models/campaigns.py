@@ -7,12 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import Model, db
 from campaign.models.accounts import Organiser
+from campaign.models.group_sizes import (
+    ABSOLUTE_MIN_GROUP_SIZE,
+    DEFAULT_MAX_GROUP_SIZE,
+)
 from campaign.models.types import UTCDateTime, utcnow
 
-#: The smallest group anyone may stand in: nobody goes alone, nor in a pair.
-ABSOLUTE_MIN_GROUP_SIZE = 3
-#: Upper bound for any group size setting; a "small group" stays small.
-ABSOLUTE_MAX_GROUP_SIZE = 50
 DEFAULT_RETENTION_DAYS = 7
 MAX_RETENTION_DAYS = 365
 
@@ -38,7 +38,7 @@ class Campaign(Model):
     #: The conduct rules every volunteer accepts before joining a group.
     pledge: Mapped[str] = mapped_column(Text)
     default_min_group_size: Mapped[int] = mapped_column(default=ABSOLUTE_MIN_GROUP_SIZE)
-    default_max_group_size: Mapped[int] = mapped_column(default=8)
+    default_max_group_size: Mapped[int] = mapped_column(default=DEFAULT_MAX_GROUP_SIZE)
     #: Space-separated BCP 47 codes of the languages the campaign works in, e.g. "en fa ur".
     languages: Mapped[str] = mapped_column(String(200), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,13 +6,25 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    and_,
+)
 from sqlalchemy import event as sa_event
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from campaign.extensions import Model
 from campaign.models.accounts import Organiser
-from campaign.models.campaigns import ABSOLUTE_MIN_GROUP_SIZE, Campaign
+from campaign.models.campaigns import Campaign
+from campaign.models.group_sizes import ABSOLUTE_MIN_GROUP_SIZE, DEFAULT_MAX_GROUP_SIZE
 from campaign.models.types import UTCDateTime, str_enum, utcnow
 
 #: Lower-case letters and digits that cannot be misread for one another (no 0/o, 1/l/i).
@@ -62,6 +74,9 @@ class EventStatus(enum.StrEnum):
         return str(EVENT_STATUS_LABELS[self])
 
 
+#: An event in one of these states, once published, is public (see ``Event.is_public``).
+PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
 EVENT_STATUS_LABELS = {
     EventStatus.DRAFT: _l("Draft"),
     EventStatus.PENDING: _l("Waiting for review"),
@@ -105,7 +120,7 @@ class Event(Model):
     signup_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(Text, default="")
     min_group_size: Mapped[int] = mapped_column(default=ABSOLUTE_MIN_GROUP_SIZE)
-    max_group_size: Mapped[int] = mapped_column(default=8)
+    max_group_size: Mapped[int] = mapped_column(default=DEFAULT_MAX_GROUP_SIZE)
     status: Mapped[EventStatus] = mapped_column(
         str_enum(EventStatus, 16), default=EventStatus.DRAFT
     )
@@ -146,12 +161,18 @@ class Event(Model):
     def local_signup_deadline(self) -> datetime | None:
         return self.signup_deadline.astimezone(self.zone) if self.signup_deadline else None
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        """Anyone may see it: published, or cancelled after it was published."""
-        return self.status is EventStatus.PUBLISHED or (
-            self.status is EventStatus.CANCELLED and self.published_at is not None
-        )
+        """Anyone may see it: published, or cancelled after it was published (so calendars
+        and pages say it is off). Also an SQL condition: ``select(Event).where(Event.is_public)``.
+        """
+        return self.status in PUBLIC_STATUSES and self.published_at is not None
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_condition(cls) -> ColumnElement[bool]:
+        # status first: the campaign-page and feed index covers (campaign_id, status, ...).
+        return and_(cls.status.in_(PUBLIC_STATUSES), cls.published_at.is_not(None))
 
     def can_be_edited_by(self, organiser) -> bool:
         if not getattr(organiser, "is_authenticated", False):

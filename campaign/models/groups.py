@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from campaign.extensions import Model
 from campaign.models.events import Event
+from campaign.models.group_sizes import GroupState, group_state, people_needed, room_left
 from campaign.models.types import EncryptedText, UTCDateTime, str_enum, utcnow
 
 #: Upper-case letters and digits without 0/O and 1/I, so a code read aloud or off a
@@ -29,20 +30,6 @@ def new_sign_seed() -> int:
 def format_join_code(code: str) -> str:
     """ABCD-EFGH: easier to read out and type."""
     return f"{code[:4]}-{code[4:]}"
-
-
-class GroupState(enum.StrEnum):
-    FORMING = "forming"  # below the minimum: not safe to go
-    READY = "ready"  # minimum reached: safe to go, room for more
-    FULL = "full"  # maximum reached
-
-
-def group_state(member_count: int, min_size: int, max_size: int) -> GroupState:
-    if member_count >= max_size:
-        return GroupState.FULL
-    if member_count >= min_size:
-        return GroupState.READY
-    return GroupState.FORMING
 
 
 class ContactKind(enum.StrEnum):
@@ -136,11 +123,15 @@ class Group(Model):
     @property
     def needed(self) -> int:
         """How many more people before the group is safe to go."""
-        return max(0, self.event.min_group_size - self.member_count)
+        return people_needed(self.member_count, self.event.min_group_size)
 
     @property
     def room(self) -> int:
-        return max(0, self.event.max_group_size - self.member_count)
+        return room_left(self.member_count, self.event.max_group_size)
+
+    @property
+    def is_full(self) -> bool:
+        return self.state is GroupState.FULL
 
     @property
     def display_code(self) -> str:

@@ -84,12 +84,17 @@ class SloganForm(ServiceProblemsForm):
         self.kind.choices = kind_choices()
 
     def details(self) -> SloganDetails:
-        return SloganDetails(
-            text=self.text.data or "",
-            language=self.language.data or "",
-            kind=SloganKind(self.kind.data),
-            theme=self.theme.data or "",
-        )
+        return typed_slogan(self, theme=self.theme.data or "")
+
+
+def typed_slogan(form, theme: str = "") -> SloganDetails:
+    """The slogan a form's text, language and kind fields describe."""
+    return SloganDetails(
+        text=form.text.data or "",
+        language=form.language.data or "",
+        kind=SloganKind(form.kind.data),
+        theme=theme,
+    )
 
 
 class SuggestForm(ServiceProblemsForm, HoneypotForm):
@@ -108,11 +113,7 @@ class SuggestForm(ServiceProblemsForm, HoneypotForm):
         self.kind.choices = kind_choices()
 
     def details(self) -> SloganDetails:
-        return SloganDetails(
-            text=self.text.data or "",
-            language=self.language.data or "",
-            kind=SloganKind(self.kind.data),
-        )
+        return typed_slogan(self)
 
 
 class SignSetForm(ServiceProblemsForm):

@@ -142,6 +142,37 @@ def _wrap(words: list[str], widths, space: float, width: float) -> list[str] | N
     return lines
 
 
+Sized = tuple[float, list[str]] | None
+
+
+def _largest_size(lines_at) -> Sized:
+    """Halving between 6 and 600 points: the largest size ``lines_at`` finds lines for."""
+    low, high = 6.0, 600.0
+    best: Sized = None
+    while high - low > 0.5:
+        size = (low + high) / 2
+        lines = lines_at(size)
+        if lines is not None:
+            best, low = (size, lines), size
+        else:
+            high = size
+    return best
+
+
+def _measured_whole(best: Sized, lines_at, pdf, family: str, width: float) -> Sized:
+    """Half a point smaller until the whole lines, shaped at that size, fit the width."""
+    for _ in range(8):  # rarely more than one look
+        if best is None:
+            break
+        size, lines = best
+        pdf.set_font(family, "", size)
+        if all(pdf.get_string_width(line) <= width for line in lines):
+            break
+        smaller = size - 0.5
+        best = (smaller, lines_at(smaller)) if smaller > 6 and lines_at(smaller) else None
+    return best
+
+
 def _fit(text: str, language: str, width: float, height: float, top: float, font_dir: Path):
     """The largest size (to half a point) at which ``text`` fits the box without breaking
     inside a word: sizes are tried on measured word widths, and the chosen lines are then
@@ -158,25 +189,8 @@ def _fit(text: str, language: str, width: float, height: float, top: float, font
             return None
         return lines
 
-    low, high = 6.0, 600.0
-    best: tuple[float, list[str]] | None = None
-    while high - low > 0.5:
-        size = (low + high) / 2
-        lines = lines_at(size)
-        if lines is not None:
-            best, low = (size, lines), size
-        else:
-            high = size
     pdf = _measuring_pdf(font_dir)
-    for _ in range(8):  # rarely more than one look: the whole lines, shaped at that size
-        if best is None:
-            break
-        size, lines = best
-        pdf.set_font(family, "", size)
-        if all(pdf.get_string_width(line) <= width for line in lines):
-            break
-        smaller = size - 0.5
-        best = (smaller, lines_at(smaller)) if smaller > 6 and lines_at(smaller) else None
+    best = _measured_whole(_largest_size(lines_at), lines_at, pdf, family, width)
     if best is None:  # absurdly long text: the smallest size, wrapped anyhow
         pdf.set_font(family, "", 6.0)
         best = (6.0, pdf.multi_cell(width, text=text, dry_run=True, output="LINES"))

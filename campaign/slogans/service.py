@@ -91,15 +91,23 @@ def add_slogan(campaign: Campaign, admin: Organiser, details: SloganDetails) -> 
     details = _clean(details)
     if _duplicate(campaign, details):
         raise SloganError("duplicate")
-    slogan = Slogan(
-        campaign_id=campaign.id,
-        text=details.text,
-        language=details.language,
-        kind=details.kind,
+    return _new_slogan(
+        campaign.id,
+        details,
         theme=details.theme,
         status=SloganStatus.APPROVED,
         reviewed_by_id=admin.id,
         reviewed_at=utcnow(),
+    )
+
+
+def _new_slogan(campaign_id: int, details: SloganDetails, **columns) -> Slogan:
+    slogan = Slogan(
+        campaign_id=campaign_id,
+        text=details.text,
+        language=details.language,
+        kind=details.kind,
+        **columns,
     )
     db.session.add(slogan)
     db.session.flush()
@@ -146,17 +154,8 @@ def suggest_slogan(membership: Membership, details: SloganDetails) -> Slogan:
     )
     if pending >= MAX_PENDING_SUGGESTIONS_PER_EVENT:
         raise SloganError("too_many_suggestions")
-    slogan = Slogan(
-        campaign_id=event.campaign_id,
-        text=details.text,
-        language=details.language,
-        kind=details.kind,
-        status=SloganStatus.SUGGESTED,
-        suggested_at_event_id=event.id,
-    )
-    db.session.add(slogan)
-    db.session.flush()
-    return slogan
+    suggested = {"status": SloganStatus.SUGGESTED, "suggested_at_event_id": event.id}
+    return _new_slogan(event.campaign_id, details, **suggested)
 
 
 # --- a group's signs -----------------------------------------------------------------------
