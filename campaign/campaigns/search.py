@@ -50,12 +50,25 @@ Problems = list[tuple[str, str]]
 
 def parse_search(args) -> SearchParams:
     """Read the query string; a value that cannot be used is dropped and reported."""
-    problems: Problems = []
-    # In the order of SearchParams' fields, each reader adding what it could not use.
-    read = (_search_text, _country, _city, _venue_type, _dates, _near, _page)
-    values = [reader(args, problems) for reader in read]
-    date_from, date_to = values[4]
-    return SearchParams(*values[:4], date_from, date_to, *values[5:], problems=tuple(problems))
+    problems: Problems = []  # each reader adds what it could not use, in the page's order
+    text = _search_text(args, problems)
+    country = _country(args, problems)
+    city = _city(args, problems)
+    venue_type = _venue_type(args, problems)
+    date_from, date_to = _dates(args, problems)
+    near = _near(args, problems)
+    page = _page(args, problems)
+    return SearchParams(
+        text=text,
+        country=country,
+        city=city,
+        venue_type=venue_type,
+        date_from=date_from,
+        date_to=date_to,
+        near=near,
+        page=page,
+        problems=tuple(problems),
+    )
 
 
 def _search_text(args, problems: Problems) -> str:
