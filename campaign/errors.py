@@ -38,7 +38,30 @@ _DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
 def is_temporary(error: BaseException) -> bool:
     """A failure that a retry a little later may not meet: a lock not had in time, a
-    statement timeout, the database unreachable, a full disk."""
+    statement timeout, the database unreachable, a full disk. Also a database error met
+    while cleaning up after one: on a full disk SQLite rolls back the whole transaction, so
+    the ROLLBACK TO SAVEPOINT that follows fails with "no such savepoint"."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if _temporary_itself(current):
+            return True
+        if not _database_error(current):
+            return False
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _database_error(error: BaseException) -> bool:
+    """SQLAlchemy's wrapper or the driver's own error (its ``__cause__``)."""
+    return isinstance(error, sa_exc.DBAPIError) or type(error).__module__.split(".")[0] in (
+        "sqlite3",
+        "psycopg",
+    )
+
+
+def _temporary_itself(error: BaseException) -> bool:
     if isinstance(error, sa_exc.TimeoutError):  # no pooled connection in time
         return True
     if isinstance(error, sa_exc.DBAPIError):
