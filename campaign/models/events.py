@@ -153,11 +153,6 @@ class Event(db.Model):
             self.status is EventStatus.CANCELLED and self.published_at is not None
         )
 
-    def can_be_edited_by(self, organiser) -> bool:
-        if not getattr(organiser, "is_authenticated", False):
-            return False
-        return organiser.id == self.organiser_id or self.campaign.is_admin(organiser)
-
     def __repr__(self) -> str:
         return f"<Event {self.ref}>"
 
