@@ -10,7 +10,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from campaign.access import NotAllowed
 from campaign.extensions import db, login_manager
+from campaign.service_errors import UNWORDED_REFUSAL, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +138,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return _page(400, _l("This form has expired or was sent from elsewhere. Please try again."))
+
+    @app.errorhandler(ServiceError)
+    def unhandled_refusal(error: ServiceError):
+        """A refusal no view turned into words (a race past a view's own check): nothing is
+        written, and the page says so, never with the code."""
+        db.session.rollback()
+        if isinstance(error, NotAllowed):
+            return _page(403, MESSAGES[403])
+        log.error("A view did not handle the service error %r", error.code)
+        return _page(400, UNWORDED_REFUSAL)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

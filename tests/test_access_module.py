@@ -10,6 +10,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
 from campaign import access
 from campaign.extensions import db
+from campaign.groups.service import SignUpError
 from campaign.models import Campaign, EventStatus, SloganKind
 from campaign.service_errors import ServiceError
 from campaign.slogans.service import SloganDetails, add_slogan
@@ -134,3 +135,22 @@ def test_an_unknown_member_link_says_what_it_can_mean(app):
         access.membership_or_404("x" * 32)
     assert gone.value.response.status_code == 404
     assert "If you left the group" in gone.value.response.get_data(as_text=True)
+
+
+def test_a_refusal_no_view_handles_is_a_page_not_a_500(app, caplog):
+    """A race past a view's own check: the service's refusal still gets a page in words."""
+
+    def refused_by_rule():
+        raise SignUpError("made_up_code")
+
+    app.add_url_rule("/test/not-allowed", "not_allowed", lambda: access.require(False))
+    app.add_url_rule("/test/refused", "refused", refused_by_rule)
+    client = app.test_client()
+    forbidden = client.get("/test/not-allowed")
+    assert forbidden.status_code == 403
+    assert "You are not allowed to do that." in forbidden.get_data(as_text=True)
+    refused = client.get("/test/refused")
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "That is not possible now." in page and "made_up_code" not in page
+    assert "made_up_code" in caplog.text
