@@ -117,6 +117,16 @@ def _host_free_url_adapter(app: Flask) -> None:
         )
 
 
+def unhandled_refusal(error: ServiceError):
+    """A refusal no view turned into words (a race past a view's own check): nothing is
+    written, and the page says so, never with the code."""
+    db.session.rollback()
+    if isinstance(error, NotAllowed):
+        return _page(403, MESSAGES[403])
+    log.error("A view did not handle the service error %r", error.code)
+    return _page(400, UNWORDED_REFUSAL)
+
+
 def init_app(app: Flask) -> None:
     refuse_bad_hosts(app)
 
@@ -139,15 +149,7 @@ def init_app(app: Flask) -> None:
     def csrf_error(_error):
         return _page(400, _l("This form has expired or was sent from elsewhere. Please try again."))
 
-    @app.errorhandler(ServiceError)
-    def unhandled_refusal(error: ServiceError):
-        """A refusal no view turned into words (a race past a view's own check): nothing is
-        written, and the page says so, never with the code."""
-        db.session.rollback()
-        if isinstance(error, NotAllowed):
-            return _page(403, MESSAGES[403])
-        log.error("A view did not handle the service error %r", error.code)
-        return _page(400, UNWORDED_REFUSAL)
+    app.register_error_handler(ServiceError, unhandled_refusal)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
