@@ -10,7 +10,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from campaign.access import NotAllowed
 from campaign.extensions import db, login_manager
+from campaign.service_errors import UNWORDED_REFUSAL, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,16 @@ def _host_free_url_adapter(app: Flask) -> None:
         )
 
 
+def unhandled_refusal(error: ServiceError):
+    """A refusal no view turned into words (a race past a view's own check): nothing is
+    written, and the page says so, never with the code."""
+    db.session.rollback()
+    if isinstance(error, NotAllowed):
+        return _page(403, MESSAGES[403])
+    log.error("A view did not handle the service error %r", error.code)
+    return _page(400, UNWORDED_REFUSAL)
+
+
 def init_app(app: Flask) -> None:
     refuse_bad_hosts(app)
 
@@ -165,6 +177,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return _page(400, _l("This form has expired or was sent from elsewhere. Please try again."))
+
+    app.register_error_handler(ServiceError, unhandled_refusal)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from campaign import localtime
+from campaign import access, localtime
 from campaign.countries import country_name
 from campaign.navigation import absolute_url_for
 
@@ -15,6 +15,8 @@ def init_app(app: Flask) -> None:
         zone_label=localtime.zone_label,
         format_number=localtime.format_number,
         absolute_url_for=absolute_url_for,
+        administers=access.administers,
+        is_site_admin=access.is_site_admin,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

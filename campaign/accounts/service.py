@@ -18,6 +18,7 @@ from campaign.accounts import devices
 from campaign.extensions import db
 from campaign.models import Campaign, Organiser, OrganiserDevice, utcnow
 from campaign.models.accounts import new_session_nonce
+from campaign.service_errors import ServiceError
 from campaign.transactions import begin_write, locked, release_lock
 
 MIN_PASSWORD_LENGTH = 12
@@ -74,12 +75,8 @@ class ConfiguredHasher:
 _hasher = ConfiguredHasher()
 
 
-class AccountError(Exception):
+class AccountError(ServiceError):
     """A rule about accounts was broken; ``code`` says which."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 def normalise_email(email: str) -> str:

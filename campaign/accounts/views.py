@@ -1,4 +1,5 @@
 import time
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -11,12 +12,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
 from campaign.accounts import devices, service
 from campaign.accounts.forms import (
+    ACCOUNT_MESSAGES,
     ChangeEmailForm,
     ChangePasswordForm,
     DisableTwoFactorForm,
@@ -32,36 +33,10 @@ from campaign.http import private
 from campaign.limits import limit
 from campaign.models import Organiser, utcnow
 from campaign.navigation import local_path
+from campaign.service_calls import submit
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth")
 
-#: Service error codes at registration → (form field, message). A taken email is not one:
-#: it gets the same answer as a new account, so registration tells nobody who has one.
-REGISTRATION_ERRORS = {
-    "password_too_short": ("password", _l("This password is too short.")),
-    "password_too_long": ("password", _l("This password is too long.")),
-    "password_too_common": (
-        "password",
-        _l("This password is too common or too easy to guess. Try a few unrelated words."),
-    ),
-}
-
-#: Other account error codes → messages.
-ACCOUNT_MESSAGES = {
-    "wrong_password": _l("That is not your current password."),
-    "bad_code": _l("That code is not right. Codes change every 30 seconds."),
-    "locked": _l("Too many failed attempts. Wait a few minutes, then try again."),
-    "email_taken": _l("An account with this email already exists."),
-    "password_too_short": REGISTRATION_ERRORS["password_too_short"][1],
-    "password_too_long": REGISTRATION_ERRORS["password_too_long"][1],
-    "password_too_common": REGISTRATION_ERRORS["password_too_common"][1],
-}
-#: The one answer to every refused sign-in, whether the email has an account, the password
-#: is wrong, or unknown devices must wait: it tells a guesser nothing.
-SIGN_IN_REFUSED = _l(
-    "Wrong email or password, or too many failed attempts from devices this account has not"
-    " signed in on: then wait a few minutes, or sign in on a device you used before."
-)
 #: Seconds between the password and the second factor before starting again.
 TWO_FACTOR_WINDOW = 300
 PENDING = "two_factor_pending"
@@ -113,11 +88,10 @@ def register():
         try:
             service.create_organiser(form.email.data, form.password.data, form.display_name.data)
         except service.AccountError as error:
-            if error.code != "email_taken":
-                field, message = REGISTRATION_ERRORS[error.code]
-                getattr(form, field).errors.append(message)
-                return render_template("accounts/register.html", form=form)
             db.session.rollback()
+            if error.code != "email_taken":
+                form.show_problems(error.problems)
+                return render_template("accounts/register.html", form=form)
         else:
             db.session.commit()
         # The same answer for a new account and a taken email.
@@ -143,7 +117,7 @@ def login():
             )
         except service.AccountError:
             db.session.commit()  # the failure counts towards the backoff
-            form.password.errors.append(str(SIGN_IN_REFUSED))
+            form.password.errors.append(str(ACCOUNT_MESSAGES["bad_credentials"]))
         else:
             target = local_path(request.args.get("next")) or url_for("events.dashboard")
             if not organiser.has_two_factor:
@@ -174,7 +148,7 @@ def two_factor():
             )
         except service.AccountError as error:
             db.session.commit()  # the failure counts towards the backoff
-            form.code.errors.append(str(ACCOUNT_MESSAGES[error.code]))
+            form.show_problems(error.problems)
         else:
             return _signed_in(organiser, pending["next"])
     return render_template("accounts/two_factor.html", form=form)
@@ -210,24 +184,14 @@ def account():
     return _account_page()
 
 
-def _refused(form_name, form, field, error):
-    db.session.rollback()
-    getattr(form, field).errors.append(str(ACCOUNT_MESSAGES[error.code]))
-    return _account_page(**{form_name: form})
-
-
 @bp.post("/account/password")
 @login_required
 @private
 def change_password():
     form = ChangePasswordForm(prefix="password")
-    if not form.validate_on_submit():
+    change = partial(service.change_password, current_user, form.current_password.data)
+    if not submit(form, lambda: change(form.new_password.data)).done:
         return _account_page(password_form=form)
-    try:
-        service.change_password(current_user, form.current_password.data, form.new_password.data)
-    except service.AccountError as error:
-        field = "current_password" if error.code == "wrong_password" else "new_password"
-        return _refused("password_form", form, field, error)
     flash(_("Password changed. You were signed out everywhere else."), "success")
     # A new session (every other one has ended); this browser its only known device.
     return _signed_in(current_user._get_current_object(), url_for(".account"))
@@ -239,13 +203,9 @@ def change_password():
 @limit("REGISTER", methods=["POST"])  # says whether an email has an account: not for guessing
 def change_email():
     form = ChangeEmailForm(prefix="email")
-    if not form.validate_on_submit():
+    change = partial(service.change_email, current_user, form.current_password.data)
+    if not submit(form, lambda: change(form.email.data)).done:
         return _account_page(email_form=form)
-    try:
-        service.change_email(current_user, form.current_password.data, form.email.data)
-    except service.AccountError as error:
-        field = "current_password" if error.code == "wrong_password" else "email"
-        return _refused("email_form", form, field, error)
     db.session.commit()
     flash(_("Email changed."), "success")
     return redirect(url_for(".account"))
@@ -257,15 +217,14 @@ def change_email():
 def enable_two_factor():
     form = EnableTwoFactorForm(prefix="enable")
     secret = session.get(SETUP)
-    if not form.validate_on_submit() or not secret:
+    if not secret:
         return _account_page(enable_form=form)
-    try:
-        codes = service.enable_two_factor(current_user, secret, form.code.data)
-    except service.AccountError as error:
-        return _refused("enable_form", form, "code", error)
+    outcome = submit(form, lambda: service.enable_two_factor(current_user, secret, form.code.data))
+    if not outcome.done:
+        return _account_page(enable_form=form)
     db.session.commit()
     session.pop(SETUP, None)
-    return render_template("accounts/recovery_codes.html", codes=codes)
+    return render_template("accounts/recovery_codes.html", codes=outcome.result)
 
 
 @bp.post("/account/two-factor/disable")
@@ -273,12 +232,8 @@ def enable_two_factor():
 @private
 def disable_two_factor():
     form = DisableTwoFactorForm(prefix="disable")
-    if not form.validate_on_submit():
+    if not submit(form, lambda: service.disable_two_factor(current_user, form.password.data)).done:
         return _account_page(disable_form=form)
-    try:
-        service.disable_two_factor(current_user, form.password.data)
-    except service.AccountError as error:
-        return _refused("disable_form", form, "password", error)
     db.session.commit()
     flash(_("Two-factor sign-in is off."), "success")
     return redirect(url_for(".account"))

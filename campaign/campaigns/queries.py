@@ -1,11 +1,9 @@
 from sqlalchemy import select
 
+from campaign.access import administered_by
 from campaign.extensions import db
-from campaign.models import Campaign, Organiser, campaign_admin
-
-
-def campaign_by_slug(slug: str) -> Campaign | None:
-    return db.session.scalar(select(Campaign).where(Campaign.slug == slug.lower()))
+from campaign.lookup import campaign_by_slug as campaign_by_slug
+from campaign.models import Campaign, Organiser
 
 
 def all_campaigns() -> list[Campaign]:
@@ -13,7 +11,5 @@ def all_campaigns() -> list[Campaign]:
 
 
 def administered_campaigns(organiser: Organiser) -> list[Campaign]:
-    query = select(Campaign).order_by(Campaign.name)
-    if not organiser.is_admin:
-        query = query.join(campaign_admin).where(campaign_admin.c.organiser_id == organiser.id)
-    return list(db.session.scalars(query))
+    query = administered_by(select(Campaign), organiser, Campaign.id)
+    return list(db.session.scalars(query.order_by(Campaign.name)))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import exists, select
 
+from campaign.access import administers, is_site_admin, require
 from campaign.accounts.service import find_by_email
 from campaign.extensions import db
 from campaign.models import (
@@ -17,18 +18,15 @@ from campaign.models import (
 )
 from campaign.models.campaigns import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS
 from campaign.models.group_sizes import size_problems
+from campaign.service_errors import ServiceError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Slugs that would read as something else in a URL or a printed poster.
 RESERVED_SLUGS = frozenset({"new", "edit", "admin", "static", "api"})
 
 
-class CampaignError(Exception):
-    """A campaign rule was broken. ``problems`` lists (field, code) pairs."""
-
-    def __init__(self, *problems: tuple[str, str]):
-        super().__init__(", ".join(code for _, code in problems))
-        self.problems = list(problems)
+class CampaignError(ServiceError):
+    """A campaign rule was broken; ``problems`` lists every (field, code) found."""
 
 
 @dataclass
@@ -90,7 +88,7 @@ def _checked(details: CampaignDetails, campaign: Campaign | None) -> tuple[list,
         else:
             admins.append(organiser)
     if problems:
-        raise CampaignError(*problems)
+        raise CampaignError.several(problems)
     return admins, list(dict.fromkeys(languages))
 
 
@@ -106,8 +104,7 @@ def _apply(campaign: Campaign, details: CampaignDetails, languages: list[str]) -
 
 
 def create_campaign(creator: Organiser, details: CampaignDetails) -> Campaign:
-    if not creator.is_admin:
-        raise CampaignError(("", "not_allowed"))
+    require(is_site_admin(creator))
     admins, languages = _checked(details, None)
     campaign = Campaign()
     _apply(campaign, details, languages)
@@ -118,8 +115,7 @@ def create_campaign(creator: Organiser, details: CampaignDetails) -> Campaign:
 
 
 def update_campaign(campaign: Campaign, editor: Organiser, details: CampaignDetails) -> None:
-    if not campaign.is_admin(editor):
-        raise CampaignError(("", "not_allowed"))
+    require(administers(editor, campaign))
     admins, languages = _checked(details, campaign)
     _apply(campaign, details, languages)
     # The editor stays an admin: nobody locks themselves out by mistake.

@@ -1,17 +1,18 @@
 from dataclasses import replace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from campaign.access import admin_campaign_or_404, campaign_or_404, site_admin_or_403
 from campaign.campaigns import queries, search, service
 from campaign.campaigns.forms import CampaignForm
-from campaign.extensions import db
 from campaign.groups.queries import contact_log as contact_log_entries
 from campaign.http import private
 from campaign.models import ABSOLUTE_MIN_GROUP_SIZE, DEFAULT_MAX_GROUP_SIZE, VenueType
 from campaign.models.campaigns import DEFAULT_RETENTION_DAYS
+from campaign.service_calls import form_page
 
 bp = Blueprint("campaigns", __name__)
 
@@ -38,9 +39,7 @@ SEARCH_PROBLEMS = {
 
 @bp.get("/c/<slug>")
 def show_campaign(slug: str):
-    campaign = queries.campaign_by_slug(slug)
-    if campaign is None:
-        abort(404)
+    campaign = campaign_or_404(slug)
     params = search.parse_search(request.args)
     result = search.search_events(campaign, params)
     problems = [str(SEARCH_PROBLEMS[code]) for _, code in params.problems]
@@ -65,9 +64,7 @@ def show_campaign(slug: str):
 @bp.get("/c/<slug>/map.json")
 def map_points(slug: str):
     """The matching events with coordinates, for the map (same filters as the page)."""
-    campaign = queries.campaign_by_slug(slug)
-    if campaign is None:
-        abort(404)
+    campaign = campaign_or_404(slug)
     params = search.parse_search(request.args)
     return {
         "events": [
@@ -86,50 +83,35 @@ def map_points(slug: str):
 @bp.route("/organise/campaigns/new", methods=["GET", "POST"])
 @login_required
 def new_campaign():
-    if not current_user.is_admin:
-        abort(403)
+    site_admin_or_403()
     form = CampaignForm(
         default_min_group_size=ABSOLUTE_MIN_GROUP_SIZE,
         default_max_group_size=DEFAULT_MAX_GROUP_SIZE,
         retention_days=DEFAULT_RETENTION_DAYS,
         languages="en",
     )
-    general_errors = []
-    if form.validate_on_submit():
-        try:
-            campaign = service.create_campaign(current_user, form.details())
-        except service.CampaignError as error:
-            db.session.rollback()
-            general_errors = form.show_problems(error.problems)
-        else:
-            db.session.commit()
-            flash(_("Campaign created."), "success")
-            return redirect(url_for(".show_campaign", slug=campaign.slug))
-    return render_template(
-        "campaigns/form.html", form=form, campaign=None, general_errors=general_errors
+    return form_page(
+        "campaigns/form.html",
+        form,
+        lambda: service.create_campaign(current_user, form.details()),
+        saved=_("Campaign created."),
+        then=lambda campaign: url_for(".show_campaign", slug=campaign.slug),
+        campaign=None,
     )
 
 
 @bp.route("/organise/campaigns/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit_campaign(slug: str):
-    campaign = queries.campaign_by_slug(slug)
-    if campaign is None or not campaign.is_admin(current_user):
-        abort(404)
+    campaign = admin_campaign_or_404(slug)
     form = CampaignForm.for_campaign(campaign) if request.method == "GET" else CampaignForm()
-    general_errors = []
-    if form.validate_on_submit():
-        try:
-            service.update_campaign(campaign, current_user, form.details())
-        except service.CampaignError as error:
-            db.session.rollback()
-            general_errors = form.show_problems(error.problems)
-        else:
-            db.session.commit()
-            flash(_("Campaign saved."), "success")
-            return redirect(url_for(".show_campaign", slug=campaign.slug))
-    return render_template(
-        "campaigns/form.html", form=form, campaign=campaign, general_errors=general_errors
+    return form_page(
+        "campaigns/form.html",
+        form,
+        lambda: service.update_campaign(campaign, current_user, form.details()),
+        saved=_("Campaign saved."),
+        then=lambda _none: url_for(".show_campaign", slug=campaign.slug),
+        campaign=campaign,
     )
 
 
@@ -138,9 +120,7 @@ def edit_campaign(slug: str):
 @private
 def contact_log(slug: str):
     """Who saw or exported volunteers' contacts, when, for which event: for campaign admins."""
-    campaign = queries.campaign_by_slug(slug)
-    if campaign is None or not campaign.is_admin(current_user):
-        abort(404)
+    campaign = admin_campaign_or_404(slug)
     return render_template(
         "groups/contact_log.html", campaign=campaign, entries=contact_log_entries(campaign)
     )

@@ -19,7 +19,7 @@ from campaign.models import ABSOLUTE_MAX_GROUP_SIZE, ABSOLUTE_MIN_GROUP_SIZE, Ev
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
-#: Service error codes → messages shown beside the field (or at the top of the form).
+#: EventError codes → messages shown beside the field (or at the top of the form).
 EVENT_ERROR_MESSAGES = {
     "unknown_country": _l("Choose a country from the list."),
     "half_a_place": _l("Give both latitude and longitude, or neither."),
@@ -48,6 +48,11 @@ EVENT_ERROR_MESSAGES = {
     ),
     "max_below_largest_group": _l(
         "A group already has more members than this: the maximum cannot be lower."
+    ),
+    "wrong_status": _l("That is not possible for this event now."),
+    "nothing_to_accept": _l("That is not possible for this event now."),
+    "changed_while_reviewing": _l(
+        "The event changed while you were reading it. Read it again, then publish."
     ),
 }
 

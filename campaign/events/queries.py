@@ -3,12 +3,10 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from campaign.access import administered_by
 from campaign.extensions import db
-from campaign.models import Event, EventStatus, Organiser, campaign_admin
-
-
-def event_by_ref(ref: str) -> Event | None:
-    return db.session.scalar(select(Event).where(Event.ref == ref.lower()))
+from campaign.lookup import event_by_ref as event_by_ref
+from campaign.models import Event, EventStatus, Organiser
 
 
 def events_of(organiser: Organiser) -> list[Event]:
@@ -21,10 +19,6 @@ def events_of(organiser: Organiser) -> list[Event]:
     )
 
 
-def _administered_campaign_ids(organiser: Organiser):
-    return select(campaign_admin.c.campaign_id).where(campaign_admin.c.organiser_id == organiser.id)
-
-
 def pending_review(organiser: Organiser) -> list[Event]:
     """Events waiting for a campaign admin, in the campaigns this organiser administers."""
     query = (
@@ -32,8 +26,7 @@ def pending_review(organiser: Organiser) -> list[Event]:
         .where(Event.status == EventStatus.PENDING)
         .options(selectinload(Event.organiser))
     )
-    if not organiser.is_admin:
-        query = query.where(Event.campaign_id.in_(_administered_campaign_ids(organiser)))
+    query = administered_by(query, organiser)
     return list(db.session.scalars(query.order_by(Event.starts_at, Event.id)))
 
 
@@ -45,8 +38,7 @@ def changed_since_review(organiser: Organiser) -> list[Event]:
         .where(Event.status == EventStatus.PUBLISHED, Event.changed_since_review_at.is_not(None))
         .options(selectinload(Event.organiser))
     )
-    if not organiser.is_admin:
-        query = query.where(Event.campaign_id.in_(_administered_campaign_ids(organiser)))
+    query = administered_by(query, organiser)
     return list(db.session.scalars(query.order_by(Event.changed_since_review_at, Event.id)))
 
 
@@ -56,6 +48,5 @@ def pending_review_count(organiser: Organiser) -> int:
         (Event.status == EventStatus.PUBLISHED) & Event.changed_since_review_at.is_not(None)
     )
     query = select(func.count(Event.id)).where(waiting)
-    if not organiser.is_admin:
-        query = query.where(Event.campaign_id.in_(_administered_campaign_ids(organiser)))
+    query = administered_by(query, organiser)
     return db.session.scalar(query) or 0

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from campaign.access import administers, may_edit, require
 from campaign.countries import country_codes
 from campaign.extensions import db
 from campaign.localtime import (
@@ -28,19 +29,12 @@ from campaign.models import (
     utcnow,
 )
 from campaign.models.group_sizes import size_problems
+from campaign.service_errors import ServiceError
 from campaign.transactions import lock_event
 
 
-class EventError(Exception):
-    """An event rule was broken. ``problems`` lists (field or None, code) pairs."""
-
-    def __init__(self, *problems: tuple[str | None, str]):
-        super().__init__(", ".join(code for _, code in problems))
-        self.problems = list(problems)
-
-    @property
-    def codes(self) -> list[str]:
-        return [code for _, code in self.problems]
+class EventError(ServiceError):
+    """An event rule was broken; ``problems`` lists every (field or None, code) found."""
 
 
 @dataclass
@@ -159,7 +153,7 @@ def _stored_values(details: EventDetails, *, event: Event | None) -> dict:
     times = _utc_times(details, problems)
     problems += _start_problems(times, event, now) + _deadline_problems(times, event, now)
     if problems:
-        raise EventError(*problems)
+        raise EventError.several(problems)
     starts_at, ends_at, deadline = times.starts_at, times.ends_at, times.deadline
     values = {
         f.name: getattr(details, f.name) for f in fields(details) if not f.name.startswith("local_")
@@ -184,16 +178,6 @@ def review_fingerprint(event: Event) -> str:
     the one the admin saw: if the organiser changed the event meanwhile, it differs."""
     parts = [getattr(event, name) for name in REVIEWED_FIELDS]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-
-
-def _require_editor(event: Event, organiser: Organiser) -> None:
-    if not event.can_be_edited_by(organiser):
-        raise EventError((None, "not_allowed"))
-
-
-def _require_admin(event: Event, organiser: Organiser) -> None:
-    if not event.campaign.is_admin(organiser):
-        raise EventError((None, "not_allowed"))
 
 
 #: Where and when a published event happens: what a campaign admin checked before publishing.
@@ -250,11 +234,11 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
     maximum group size never drops below a group's current members."""
     # A join cannot slip in between counting the largest group and lowering the maximum.
     lock_event(event)
-    _require_editor(event, organiser)
+    require(may_edit(organiser, event))
     if event.status is EventStatus.CANCELLED:
-        raise EventError((None, "event_cancelled"))
+        raise EventError("event_cancelled")
     values = _stored_values(details, event=event)
-    by_admin = event.campaign.is_admin(organiser)
+    by_admin = administers(organiser, event.campaign)
     problems: list[tuple[str | None, str]] = []
     if event.status is EventStatus.PUBLISHED and not by_admin:
         problems += [
@@ -267,7 +251,7 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
         if values["max_group_size"] < largest:
             problems.append(("max_group_size", "max_below_largest_group"))
     if problems:
-        raise EventError(*problems)
+        raise EventError.several(problems)
     changed = False
     for name, value in values.items():
         if not _same(getattr(event, name), value):
@@ -301,21 +285,21 @@ def _flag_text_changes(event: Event) -> None:
 
 def accept_changes(event: Event, admin: Organiser) -> None:
     """A campaign admin read the changed title and description and vouches for them."""
-    _require_admin(event, admin)
+    require(administers(admin, event.campaign))
     if event.status is not EventStatus.PUBLISHED or event.changed_since_review_at is None:
-        raise EventError((None, "nothing_to_accept"))
+        raise EventError("nothing_to_accept")
     _vouch_for_text(event)
     db.session.flush()
 
 
 def _move(event: Event, allowed_from: set[EventStatus], to: EventStatus) -> None:
     if event.status not in allowed_from:
-        raise EventError((None, f"cannot_{to.value}_from_{event.status.value}"))
+        raise EventError("wrong_status", to=to.value, status=event.status.value)
     event.status = to
 
 
 def submit_for_review(event: Event, organiser: Organiser) -> None:
-    _require_editor(event, organiser)
+    require(may_edit(organiser, event))
     _move(event, {EventStatus.DRAFT}, EventStatus.PENDING)
     db.session.flush()
 
@@ -326,9 +310,9 @@ def publish_event(event: Event, admin: Organiser, seen: str | None = None) -> No
     ``seen`` is the ``review_fingerprint`` of the page the admin read; an event changed
     since is refused, so nobody publishes a place they have not seen."""
     lock_event(event)
-    _require_admin(event, admin)
+    require(administers(admin, event.campaign))
     if seen is not None and seen != review_fingerprint(event):
-        raise EventError((None, "changed_while_reviewing"))
+        raise EventError("changed_while_reviewing")
     _move(event, {EventStatus.PENDING}, EventStatus.PUBLISHED)
     event.published_at = utcnow()
     _vouch_for_text(event)
@@ -337,13 +321,13 @@ def publish_event(event: Event, admin: Organiser, seen: str | None = None) -> No
 
 def return_to_draft(event: Event, organiser: Organiser) -> None:
     """Withdraw a submission (the organiser) or send it back for changes (an admin)."""
-    _require_editor(event, organiser)
+    require(may_edit(organiser, event))
     _move(event, {EventStatus.PENDING}, EventStatus.DRAFT)
     db.session.flush()
 
 
 def cancel_event(event: Event, organiser: Organiser) -> None:
-    _require_editor(event, organiser)
+    require(may_edit(organiser, event))
     was_published = event.status is EventStatus.PUBLISHED
     _move(
         event,

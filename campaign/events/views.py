@@ -1,40 +1,37 @@
 from functools import partial
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from campaign.access import administers, editable_event_or_404, may_edit, visible_event_or_404
 from campaign.campaigns.queries import administered_campaigns, all_campaigns, campaign_by_slug
 from campaign.events import queries, service
-from campaign.events.forms import EventForm
-from campaign.extensions import db
-from campaign.forms import EmptyForm
+from campaign.events.forms import EVENT_ERROR_MESSAGES, EventForm
+from campaign.forms import EmptyForm, button_or_400
 from campaign.groups.queries import group_summary
 from campaign.groups.service import signup_closed
 from campaign.models import Event
+from campaign.service_calls import apply_change, form_page
 
 bp = Blueprint("events", __name__)
-
-
-def _editable_event_or_404(ref: str) -> Event:
-    event = queries.event_by_ref(ref)
-    # 404 rather than 403: whether someone else's draft exists is nobody else's business.
-    if event is None or not event.can_be_edited_by(current_user):
-        abort(404)
-    return event
 
 
 @bp.get("/organise")
 @login_required
 def dashboard():
-    return render_template(
+    return _organiser_page(
         "organise/dashboard.html",
         events=queries.events_of(current_user),
         campaigns=administered_campaigns(current_user),
         pending_count=queries.pending_review_count(current_user),
-        action_form=EmptyForm(),
     )
+
+
+def _organiser_page(template: str, **lists):
+    """An organiser's list of events, each with its buttons."""
+    return render_template(template, action_form=EmptyForm(), **lists)
 
 
 @bp.route("/organise/events/new", methods=["GET", "POST"])
@@ -52,46 +49,43 @@ def new_event():
         max_group_size=chosen.default_max_group_size,
         timezone="UTC",
     )
-    general_errors = []
-    if form.validate_on_submit():
-        campaign = next(c for c in campaigns if c.id == form.campaign.data)
-        try:
-            event = service.create_event(campaign, current_user, form.details())
-        except service.EventError as error:
-            db.session.rollback()
-            general_errors = form.show_problems(error.problems)
-        else:
-            db.session.commit()
-            flash(_("Event saved as a draft. Submit it for review when it is ready."), "success")
-            return redirect(url_for(".show_event", ref=event.ref))
-    return render_template("events/form.html", form=form, event=None, general_errors=general_errors)
+    return form_page(
+        "events/form.html",
+        form,
+        lambda: service.create_event(_chosen(campaigns, form), current_user, form.details()),
+        saved=_("Event saved as a draft. Submit it for review when it is ready."),
+        then=lambda event: url_for(".show_event", ref=event.ref),
+        event=None,
+    )
+
+
+def _chosen(campaigns, form: EventForm):
+    return next(c for c in campaigns if c.id == form.campaign.data)
 
 
 @bp.route("/organise/events/<ref>/edit", methods=["GET", "POST"])
 @login_required
 def edit_event(ref: str):
-    event = _editable_event_or_404(ref)
+    event = editable_event_or_404(ref)
     form = (
         EventForm.for_event(event, campaigns=[event.campaign])
         if request.method == "GET"
         else EventForm(campaigns=[event.campaign])
     )
-    general_errors = []
-    if form.validate_on_submit():
-        try:
-            service.update_event(event, current_user, form.details())
-        except service.EventError as error:
-            db.session.rollback()
-            general_errors = form.show_problems(error.problems)
-        else:
-            db.session.commit()
-            flash(_("Event updated."), "success")
-            if event.changed_since_review_at is not None:
-                flash(_("The campaign's admins will read the changed text again."), "info")
-            return redirect(url_for(".show_event", ref=event.ref))
-    return render_template(
-        "events/form.html", form=form, event=event, general_errors=general_errors
+    return form_page(
+        "events/form.html",
+        form,
+        lambda: service.update_event(event, current_user, form.details()),
+        saved=_("Event updated."),
+        then=lambda _changed: _after_edit(event),
+        event=event,
     )
+
+
+def _after_edit(event: Event) -> str:
+    if event.changed_since_review_at is not None:
+        flash(_("The campaign's admins will read the changed text again."), "info")
+    return url_for(".show_event", ref=event.ref)
 
 
 #: Lifecycle buttons: URL action → (service function, message on success).
@@ -107,29 +101,16 @@ LIFECYCLE_ACTIONS = {
 @bp.post("/organise/events/<ref>/<any(submit, withdraw, publish, cancel, accept):action>")
 @login_required
 def change_status(ref: str, action: str):
-    event = _editable_event_or_404(ref)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    event = editable_event_or_404(ref)
+    button_or_400()
     change, message = LIFECYCLE_ACTIONS[action]
     if action == "publish":  # only what the admin read: the fingerprint of the page they saw
         change = partial(service.publish_event, seen=request.form.get("seen", ""))
-    try:
-        change(event, current_user)
-    except service.EventError as error:
-        db.session.rollback()
-        if "changed_while_reviewing" in error.codes:
-            flash(
-                _("The event changed while you were reading it. Read it again, then publish."),
-                "error",
-            )
-        else:
-            flash(_("That is not possible for this event now."), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    if request.form.get("back") == "review":
-        return redirect(url_for(".review"))
-    return redirect(url_for(".show_event", ref=event.ref))
+    from_review = request.form.get("back") == "review"
+    back = url_for(".review") if from_review else url_for(".show_event", ref=event.ref)
+    return apply_change(
+        lambda: change(event, current_user), done=message, back=back, messages=EVENT_ERROR_MESSAGES
+    )
 
 
 bp.add_app_template_global(service.review_fingerprint)
@@ -138,27 +119,21 @@ bp.add_app_template_global(service.review_fingerprint)
 @bp.get("/organise/review")
 @login_required
 def review():
-    return render_template(
+    return _organiser_page(
         "organise/review.html",
         events=queries.pending_review(current_user),
         changed=queries.changed_since_review(current_user),
-        action_form=EmptyForm(),
     )
 
 
 @bp.get("/e/<ref>")
 def show_event(ref: str):
-    event = queries.event_by_ref(ref)
-    if event is None:
-        abort(404)
-    can_edit = event.can_be_edited_by(current_user)
-    if not event.is_public and not can_edit:
-        abort(404)
+    event = visible_event_or_404(ref)
     return render_template(
         "events/show.html",
         event=event,
-        can_edit=can_edit,
-        is_campaign_admin=event.campaign.is_admin(current_user),
+        can_edit=may_edit(current_user, event),
+        is_campaign_admin=administers(current_user, event.campaign),
         action_form=EmptyForm(),
         summary=group_summary(event),
         signup_closed=signup_closed(event),

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
 
-from campaign.events.queries import event_by_ref
+from campaign.access import membership_or_404, public_event_or_404, public_group
 from campaign.exports import builds, feed_answer, feeds
 from campaign.exports.calendar_links import google_calendar_url, outlook_calendar_url, webcal_url
 from campaign.exports.ical import CalendarInfo, events_to_ical
@@ -40,13 +40,6 @@ def _ics(body: bytes, filename: str, *, disposition: str = "attachment") -> Resp
     response = Response(body, mimetype=ICS_MIMETYPE)  # Flask adds "; charset=utf-8"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
-
-
-def _public_event_or_404(ref: str) -> Event:
-    event = event_by_ref(ref)
-    if event is None or not event.is_public:
-        abort(404)
-    return event
 
 
 def _now() -> datetime:
@@ -90,7 +83,7 @@ def member_calendar_links(membership, token: str) -> dict[str, str]:
 
 @bp.get("/e/<ref>/calendar.ics")
 def event_calendar(ref: str):
-    event = _public_event_or_404(ref)
+    event = public_event_or_404(ref)
     info = CalendarInfo(name=event.title)
     body = events_to_ical([feeds.event_entry(event, event.campaign)], info, stamp=_now())
     response = _ics(body, f"{event.ref}.ics")
@@ -147,9 +140,7 @@ def _build_campaign_feed(campaign_id: int, filters: feeds.FeedFilters, now: date
 @bp.get("/me/<token>/calendar.ics")
 @private
 def member_calendar(token: str):
-    membership = groups.membership_by_token(token)
-    if membership is None:
-        abort(404)
+    membership = membership_or_404(token)
     entry = feeds.member_entry(membership, token)
     info = CalendarInfo(name=entry.summary, refresh=feeds.FEED_REFRESH)
     return _ics(events_to_ical([entry], info, stamp=_now()), "my-group.ics")
@@ -178,15 +169,14 @@ def _qr(url: str, image_format: str, *, public: bool = True) -> Response:
 
 @bp.get("/e/<ref>/qr.<image_format>")
 def event_qr(ref: str, image_format: str):
-    event = _public_event_or_404(ref)
+    event = public_event_or_404(ref)
     return _qr(absolute_url_for("events.show_event", ref=event.ref), image_format)
 
 
 @bp.get("/j/<code>/qr.<image_format>")
 @shared("JOIN_CODES")
 def group_qr(code: str, image_format: str):
-    group = groups.group_by_code(code)
-    if group is None or not group.event.is_public:
+    if public_group(code) is None:
         abort(404)
     # The code as asked, not the group's current one: a merged group's old code still
     # leads to /j/<old code>, which redirects, so the picture never changes for this URL.
@@ -217,7 +207,7 @@ def poster_cache() -> feeds.FeedCache:
 
 @bp.get("/e/<ref>/poster.pdf")
 def event_poster(ref: str):
-    event = _public_event_or_404(ref)
+    event = public_event_or_404(ref)
     text = poster_text(event)
     # By revision and language, and by every text it shows (the campaign's name and pledge,
     # the host in its links), so no edit is ever printed from an old copy.

@@ -8,28 +8,28 @@ import csv
 import io
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from campaign.events.queries import event_by_ref
+from campaign.access import editable_event_or_404
 from campaign.extensions import db
-from campaign.forms import EmptyForm
+from campaign.forms import EmptyForm, button_or_400
 from campaign.groups import queries, service
 from campaign.groups.contacts import display_phone
 from campaign.groups.forms import SIGNUP_ERROR_MESSAGES, MergeForm
 from campaign.http import private
 from campaign.models import ContactAccess, ContactKind, Event, Group, GroupState
+from campaign.service_calls import apply_change
 from campaign.transactions import writes
 
 bp = Blueprint("board", __name__, url_prefix="/organise/events")
 
 
-def _event_or_404(ref: str) -> Event:
-    event = event_by_ref(ref)
-    if event is None or not event.can_be_edited_by(current_user):
-        abort(404)
-    return event
+def contacts_page(view):
+    """A page with volunteers' contacts: for a signed-in organiser, written to the contact
+    access log, never kept by a cache."""
+    return login_required(writes(private(view)))
 
 
 def _record_contact_access(event: Event, action: str) -> None:
@@ -41,11 +41,9 @@ def shown_contact(contact: str, kind: ContactKind) -> str:
 
 
 @bp.get("/<ref>/board")
-@login_required
-@writes  # the contact access log
-@private
+@contacts_page
 def board(ref: str):
-    event = _event_or_404(ref)
+    event = editable_event_or_404(ref)
     # Recorded (and committed) first: a commit expires what was loaded before it, and the
     # groups would then be read again one by one.
     _record_contact_access(event, "board")
@@ -68,7 +66,7 @@ def board(ref: str):
 @bp.post("/<ref>/merge")
 @login_required
 def merge(ref: str):
-    event = _event_or_404(ref)
+    event = editable_event_or_404(ref)
     groups = queries.board_groups(event)
     form = MergeForm(groups=groups)
     if not form.validate_on_submit():
@@ -78,23 +76,19 @@ def merge(ref: str):
         db.session.get(Group, form.source.data),
         db.session.get(Group, form.target.data),
     )
-    try:
-        service.merge_groups(source, target, current_user)
-    except service.SignUpError as error:
-        db.session.rollback()
-        flash(SIGNUP_ERROR_MESSAGES.get(error.code, error.code), "error")
-    else:
-        db.session.commit()
-        flash(_("Groups merged. Their members see the change on their pages."), "success")
-    return redirect(url_for(".board", ref=ref))
+    return apply_change(
+        lambda: service.merge_groups(source, target, current_user),
+        done=_("Groups merged. Their members see the change on their pages."),
+        back=url_for(".board", ref=ref),
+        messages=SIGNUP_ERROR_MESSAGES,
+    )
 
 
 @bp.post("/<ref>/consolidate")
 @login_required
 def consolidate(ref: str):
-    event = _event_or_404(ref)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    event = editable_event_or_404(ref)
+    button_or_400()
     result = service.consolidate(event, current_user)
     db.session.commit()
     flash(
@@ -163,11 +157,9 @@ def _csv_cells(group, m) -> list[str]:
 
 
 @bp.get("/<ref>/signups.csv")
-@login_required
-@writes  # the contact access log
-@private
+@contacts_page
 def export_csv(ref: str):
-    event = _event_or_404(ref)
+    event = editable_event_or_404(ref)
     groups = queries.board_groups(event)
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # OWASP: every cell in double quotes

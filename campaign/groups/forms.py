@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from campaign.forms import HoneypotForm
+from campaign.forms import HoneypotForm, ServiceProblemsForm
 from campaign.groups.service import MAX_NAME_LENGTH, Volunteer
 
 #: SignUpError codes → messages for volunteers and organisers.
@@ -61,7 +61,10 @@ SIGNUP_ERROR_FIELDS = {
 }
 
 
-class VolunteerForm(HoneypotForm):
+class VolunteerForm(HoneypotForm, ServiceProblemsForm):
+    error_messages = SIGNUP_ERROR_MESSAGES
+    code_fields = SIGNUP_ERROR_FIELDS
+
     display_name = StringField(
         _l("Your name"),
         description=_l("What your group calls you. A first name or a pseudonym is fine."),
@@ -98,16 +101,6 @@ class VolunteerForm(HoneypotForm):
             pledge_accepted=bool(self.pledge.data),
             share_contact=bool(self.share_contact.data),
         )
-
-    def show_signup_error(self, code: str) -> str | None:
-        """Put the message beside its field; return it if it belongs to no field."""
-        message = SIGNUP_ERROR_MESSAGES.get(code, code)
-        field_name = SIGNUP_ERROR_FIELDS.get(code)
-        if field_name:
-            field = self._fields[field_name]
-            field.errors = [*field.errors, message]
-            return None
-        return str(message)
 
 
 class JoinEventForm(VolunteerForm):

@@ -5,7 +5,6 @@ SELECT … FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite. A unique constra
 (event, contact) is the last line. Services add and flush; the caller commits.
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,9 +13,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from campaign.access import may_edit, require
 from campaign.extensions import db
 from campaign.groups.contacts import ContactError, contact_hash, normalise_contact
 from campaign.localtime import local_to_utc
+from campaign.lookup import group_by_code as group_by_code
+from campaign.lookup import hash_token as hash_token
+from campaign.lookup import membership_by_token as membership_by_token
+from campaign.lookup import normalise_code as normalise_code
 from campaign.models import (
     Event,
     EventStatus,
@@ -29,6 +33,7 @@ from campaign.models import (
     utcnow,
 )
 from campaign.models.group_sizes import fits_in_one_group, group_state
+from campaign.service_errors import ServiceError
 from campaign.transactions import lock_event, locked
 
 MAX_NAME_LENGTH = 60
@@ -36,13 +41,12 @@ MAX_NAME_LENGTH = 60
 CHECK_IN_WINDOW = timedelta(hours=12)
 
 
-class SignUpError(Exception):
+class SignUpError(ServiceError):
     """A group rule was broken; ``code`` says which. ``membership`` is set for duplicates."""
 
-    def __init__(self, code: str, *, membership: Membership | None = None):
-        super().__init__(code)
-        self.code = code
-        self.membership = membership
+    def __init__(self, code: str, field: str | None = None, *, membership=None, **detail):
+        super().__init__(code, field, **detail)
+        self.membership: Membership | None = membership
 
 
 @dataclass
@@ -68,30 +72,6 @@ class Joined:
 def new_member_token() -> str:
     """The secret for /me/<token>: 192 bits."""
     return secrets.token_urlsafe(24)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def membership_by_token(token: str) -> Membership | None:
-    if not token or len(token) > 100:
-        return None
-    return db.session.scalar(select(Membership).where(Membership.token_hash == hash_token(token)))
-
-
-def group_by_code(code: str) -> Group | None:
-    """Find a group by its join code as typed; a merged group leads to the one it joined."""
-    group = db.session.scalar(select(Group).where(Group.join_code == normalise_code(code)))
-    seen = 0
-    while group is not None and group.merged_into_id is not None and seen < 10:
-        group, seen = db.session.get(Group, group.merged_into_id), seen + 1
-    return group
-
-
-def normalise_code(typed: str) -> str:
-    """'abcd efgh', 'ABCD-EFGH' → 'ABCDEFGH'."""
-    return "".join(ch for ch in (typed or "").upper() if ch.isalnum())[:32]
 
 
 # --- locking and checks ----------------------------------------------------------------------
@@ -385,14 +365,9 @@ def check_out_home_safe(membership: Membership) -> None:
 # --- organisers ----------------------------------------------------------------------------
 
 
-def _require_organiser(event: Event, organiser: Organiser) -> None:
-    if not event.can_be_edited_by(organiser):
-        raise SignUpError("not_allowed")
-
-
 def merge_groups(source: Group, target: Group, organiser: Organiser) -> Group:
     """Move everyone from one forming group into another, never above the maximum."""
-    _require_organiser(source.event, organiser)
+    require(may_edit(organiser, source.event))
     event = lock_event(source.event)
     return _merge(event, source, target)
 
@@ -440,7 +415,7 @@ def consolidate(event: Event, organiser: Organiser | None = None) -> Consolidati
 
     ``organiser`` None means the command line (trusted operator)."""
     if organiser is not None:
-        _require_organiser(event, organiser)
+        require(may_edit(organiser, event))
     event = lock_event(event)
     result = Consolidation()
     while True:

@@ -6,10 +6,8 @@ from functools import partial
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     get_template_attribute,
-    make_response,
     redirect,
     render_template,
     request,
@@ -18,9 +16,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from campaign.events.queries import event_by_ref
+from campaign.access import membership_or_404, public_event_or_404, public_group
 from campaign.extensions import db
-from campaign.forms import EmptyForm
+from campaign.forms import EmptyForm, button_or_400
 from campaign.groups import queries, service
 from campaign.groups.forms import (
     SIGNUP_ERROR_MESSAGES,
@@ -34,6 +32,8 @@ from campaign.http import private
 from campaign.limits import shared
 from campaign.localtime import utc_to_local_naive
 from campaign.models import Event, Membership
+from campaign.service_calls import apply_change
+from campaign.service_errors import message_for
 
 bp = Blueprint("groups", __name__)
 
@@ -126,7 +126,8 @@ def _signup_failed(form: VolunteerForm, error: service.SignUpError, event_id: in
             "already_joined": True,
             "own_token": _device_token_for(event_id),
         }
-    return {"message": form.show_signup_error(error.code)}
+    general = form.show_problems(error.problems)
+    return {"message": general[0] if general else None}
 
 
 def _joined(joined: service.Joined):
@@ -135,30 +136,33 @@ def _joined(joined: service.Joined):
     return redirect(url_for(".member", token=joined.token))
 
 
-@bp.route("/e/<ref>/join", methods=["GET", "POST"])
-@shared("JOIN", methods=["POST"])
-@private
-def join_event(ref: str):
-    event = event_by_ref(ref)
-    if event is None or not event.is_public:
-        abort(404)
-    form = JoinEventForm()
+def _join_page(event: Event, form: VolunteerForm, join, group=None):
+    """The join form (for one group, or the event's), or the member page once joined."""
     failure = {}
     if form.validate_on_submit():
-        join = service.start_group if form.mode.data == "new" else service.join_any_group
-        done, failure = _join(event, form, partial(join, event))
+        done, failure = _join(event, form, join)
         if done:
             return done
     _offer_attempt(form)
     return render_template(
         "groups/join.html",
         event=event,
-        group=None,
+        group=group,
         form=form,
         failure=failure,
-        summary=queries.group_summary(event),
+        summary=None if group else queries.group_summary(event),
         signup_closed=service.signup_closed(event),
     )
+
+
+@bp.route("/e/<ref>/join", methods=["GET", "POST"])
+@shared("JOIN", methods=["POST"])
+@private
+def join_event(ref: str):
+    event = public_event_or_404(ref)
+    form = JoinEventForm()
+    join = service.start_group if form.mode.data == "new" else service.join_any_group
+    return _join_page(event, form, partial(join, event))
 
 
 @bp.get("/j")
@@ -177,47 +181,18 @@ def find_code():
 @shared("JOIN", methods=["POST"])
 @private
 def join_by_code(code: str):
-    group = service.group_by_code(code)
-    if group is None or not group.event.is_public:
+    group = public_group(code)
+    if group is None:
         return render_template("groups/code.html", typed=code), 404
     if group.join_code != code:  # typed in lower case, with dashes, or a merged group's code
         return redirect(url_for(".join_by_code", code=group.join_code))
-    event = group.event
-    form = VolunteerForm()
-    failure = {}
-    if form.validate_on_submit():
-        done, failure = _join(event, form, partial(service.join_group, group))
-        if done:
-            return done
-    _offer_attempt(form)
-    return render_template(
-        "groups/join.html",
-        event=event,
-        group=group,
-        form=form,
-        failure=failure,
-        summary=None,
-        signup_closed=service.signup_closed(event),
-    )
-
-
-def _membership_or_404(token: str) -> Membership:
-    """The member behind the link, or a 404 that also answers a retry whose first send took
-    effect (a leave, a removal): it says what an unknown link can mean, for any link."""
-    membership = service.membership_by_token(token)
-    if membership is None:
-        message = _(
-            "This link does not lead to a group (any more). If you left the group, or its "
-            "leader removed you, that is done. To join again, open the event's page."
-        )
-        abort(make_response(render_template("errors.html", code=404, message=message), 404))
-    return membership
+    return _join_page(group.event, VolunteerForm(), partial(service.join_group, group), group)
 
 
 @bp.get("/me/<token>")
 @private
 def member(token: str):
-    membership = _membership_or_404(token)
+    membership = membership_or_404(token)
     group = membership.group
     event = group.event
     welcome = session.pop(WELCOME, None) == membership.token_hash
@@ -246,7 +221,7 @@ def member(token: str):
 @private
 def member_state(token: str):
     """The group's state for the member page to refresh itself while people join."""
-    group = _membership_or_404(token).group
+    group = membership_or_404(token).group
     macros = "groups/_macros.html"
     return {
         "state": group.state.value,
@@ -264,24 +239,36 @@ def _back_to(token: str):
 
 def _refused(error: service.SignUpError, token: str):
     db.session.rollback()
-    flash(SIGNUP_ERROR_MESSAGES.get(error.code, error.code), "error")
+    flash(message_for(error.code, SIGNUP_ERROR_MESSAGES), "error")
     return _back_to(token)
+
+
+def _change(token: str, change, done):
+    """A member's button: ``change()``, then back to the member page saying how it went."""
+    back = url_for(".member", token=token)
+    return apply_change(change, done=done, back=back, messages=SIGNUP_ERROR_MESSAGES)
+
+
+def _leave_page(token: str, form: LeaveForm, *, confirm: bool = False):
+    membership = membership_or_404(token)
+    return render_template(
+        "groups/leave.html",
+        membership=membership,
+        form=form,
+        token=token,
+        group=membership.group,
+        warned=service.leaving_drops_below_minimum(membership),
+        confirm=confirm,
+    )
 
 
 @bp.route("/me/<token>/leave", methods=["GET", "POST"])
 @private
 def leave(token: str):
-    membership = _membership_or_404(token)
+    membership = membership_or_404(token)
     form = LeaveForm()
     if not form.validate_on_submit():
-        return render_template(
-            "groups/leave.html",
-            membership=membership,
-            form=form,
-            token=token,
-            group=membership.group,
-            warned=service.leaving_drops_below_minimum(membership),
-        )
+        return _leave_page(token, form)
     event = membership.group.event
     try:
         service.leave_group(membership, confirmed=form.confirmed.data == "yes")
@@ -289,16 +276,7 @@ def leave(token: str):
         db.session.rollback()
         if error.code != "confirm_leave":
             return _refused(error, token)
-        membership = _membership_or_404(token)
-        return render_template(
-            "groups/leave.html",
-            membership=membership,
-            form=form,
-            token=token,
-            group=membership.group,
-            warned=service.leaving_drops_below_minimum(membership),
-            confirm=True,
-        )
+        return _leave_page(token, form, confirm=True)
     db.session.commit()
     session.get(DEVICE_MEMBERSHIPS, {}).pop(str(event.id), None)
     session.modified = True
@@ -309,43 +287,33 @@ def leave(token: str):
 @bp.post("/me/<token>/<any('check-in', 'home-safe'):step>")
 @private
 def day_of_event(token: str, step: str):
-    membership = _membership_or_404(token)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    change = service.check_in if step == "check-in" else service.check_out_home_safe
-    try:
-        change(membership)
-    except service.SignUpError as error:
-        return _refused(error, token)
-    db.session.commit()
+    membership = membership_or_404(token)
+    button_or_400()
     if step == "check-in":
-        flash(_("Checked in: you are with your group. Stay together."), "success")
+        change = service.check_in
+        done = _("Checked in: you are with your group. Stay together.")
     else:
-        flash(_("Glad you are home safe. Thank you for standing up."), "success")
-    return _back_to(token)
+        change = service.check_out_home_safe
+        done = _("Glad you are home safe. Thank you for standing up.")
+    return _change(token, lambda: change(membership), done)
 
 
 @bp.post("/me/<token>/rename")
 @private
 def rename(token: str):
-    membership = _membership_or_404(token)
+    membership = membership_or_404(token)
     form = RenameForm()
-    if form.validate_on_submit():
-        try:
-            service.rename_group(membership, form.name.data)
-        except service.SignUpError as error:
-            return _refused(error, token)
-        db.session.commit()
-        flash(_("Group renamed."), "success")
-    else:
+    if not form.validate_on_submit():
         flash(_("Use at most %(n)d characters.", n=service.MAX_NAME_LENGTH), "error")
-    return _back_to(token)
+        return _back_to(token)
+    rename = partial(service.rename_group, membership, form.name.data)
+    return _change(token, rename, _("Group renamed."))
 
 
 @bp.post("/me/<token>/meeting")
 @private
 def meeting(token: str):
-    membership = _membership_or_404(token)
+    membership = membership_or_404(token)
     form = MeetingForm()
     if not form.validate_on_submit():
         flash(_("Check the meeting point and time."), "error")
@@ -362,16 +330,13 @@ def meeting(token: str):
 @bp.post("/me/<token>/remove/<int:member_id>")
 @private
 def remove(token: str, member_id: int):
-    leader = _membership_or_404(token)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    leader = membership_or_404(token)
+    button_or_400()
     member = db.session.get(Membership, member_id) if member_id < 2**31 else None
-    try:
+
+    def remove_them():
         if member is None:  # gone already: removed by a first press whose reply was lost
             raise service.SignUpError("not_in_group")
         service.remove_member(leader, member)
-    except service.SignUpError as error:
-        return _refused(error, token)
-    db.session.commit()
-    flash(_("Removed from the group."), "success")
-    return _back_to(token)
+
+    return _change(token, remove_them, _("Removed from the group."))

@@ -56,10 +56,5 @@ class Campaign(Model):
     def language_list(self) -> list[str]:
         return self.languages.split()
 
-    def is_admin(self, organiser) -> bool:
-        if not getattr(organiser, "is_authenticated", False):
-            return False
-        return organiser.is_admin or any(a.id == organiser.id for a in self.admins)
-
     def __repr__(self) -> str:
         return f"<Campaign {self.slug}>"

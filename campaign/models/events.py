@@ -174,11 +174,6 @@ class Event(Model):
         # status first: the campaign-page and feed index covers (campaign_id, status, ...).
         return and_(cls.status.in_(PUBLIC_STATUSES), cls.published_at.is_not(None))
 
-    def can_be_edited_by(self, organiser) -> bool:
-        if not getattr(organiser, "is_authenticated", False):
-            return False
-        return organiser.id == self.organiser_id or self.campaign.is_admin(organiser)
-
     def __repr__(self) -> str:
         return f"<Event {self.ref}>"
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import func, select
 
+from campaign.access import administers, require
 from campaign.countries import country_name
 from campaign.extensions import db
 from campaign.models import (
@@ -20,6 +21,7 @@ from campaign.models import (
     utcnow,
 )
 from campaign.models.groups import new_sign_seed
+from campaign.service_errors import ServiceError
 from campaign.slogans import generate
 from campaign.slogans.blocklist import blocked_word
 
@@ -29,14 +31,9 @@ THEME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_PENDING_SUGGESTIONS_PER_EVENT = 30
 
 
-class SloganError(Exception):
-    """A slogan rule was broken. ``code`` says which; ``detail`` names the culprit."""
-
-    def __init__(self, code: str, field: str = "text", detail: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.field = field
-        self.detail = detail
+class SloganError(ServiceError):
+    """A slogan rule was broken: ``code`` says which, ``field`` where, ``detail`` names the
+    culprit (``placeholder``)."""
 
 
 @dataclass
@@ -52,7 +49,7 @@ def _clean(details: SloganDetails) -> SloganDetails:
     try:
         generate.check_template(text)
     except generate.TemplateError as error:
-        raise SloganError(error.code, "text", error.detail) from None
+        raise SloganError(error.code, "text", placeholder=error.detail) from None
     language = (details.language or "").strip()
     if not LANGUAGE_TAG.match(language):
         raise SloganError("bad_language", "language")
@@ -64,11 +61,6 @@ def _clean(details: SloganDetails) -> SloganDetails:
     if theme and (len(theme) > 40 or not THEME.match(theme)):
         raise SloganError("bad_theme", "theme")
     return SloganDetails(text, language, SloganKind(details.kind), theme)
-
-
-def _require_admin(campaign: Campaign, organiser: Organiser) -> None:
-    if not campaign.is_admin(organiser):
-        raise SloganError("not_allowed", "")
 
 
 def _duplicate(campaign: Campaign, details: SloganDetails, exclude_id: int | None = None):
@@ -87,10 +79,10 @@ def _duplicate(campaign: Campaign, details: SloganDetails, exclude_id: int | Non
 
 
 def add_slogan(campaign: Campaign, admin: Organiser, details: SloganDetails) -> Slogan:
-    _require_admin(campaign, admin)
+    require(administers(admin, campaign))
     details = _clean(details)
     if _duplicate(campaign, details):
-        raise SloganError("duplicate")
+        raise SloganError("duplicate", "text")
     return _new_slogan(
         campaign.id,
         details,
@@ -116,10 +108,10 @@ def _new_slogan(campaign_id: int, details: SloganDetails, **columns) -> Slogan:
 
 def update_slogan(slogan: Slogan, admin: Organiser, details: SloganDetails) -> None:
     campaign = db.session.get(Campaign, slogan.campaign_id)
-    _require_admin(campaign, admin)
+    require(administers(admin, campaign))
     details = _clean(details)
     if _duplicate(campaign, details, exclude_id=slogan.id):
-        raise SloganError("duplicate")
+        raise SloganError("duplicate", "text")
     slogan.text, slogan.language = details.text, details.language
     slogan.kind, slogan.theme = details.kind, details.theme
     db.session.flush()
@@ -127,7 +119,7 @@ def update_slogan(slogan: Slogan, admin: Organiser, details: SloganDetails) -> N
 
 def review_slogan(slogan: Slogan, admin: Organiser, status: SloganStatus) -> None:
     """Approve a suggestion, retire a slogan, or bring a retired one back."""
-    _require_admin(db.session.get(Campaign, slogan.campaign_id), admin)
+    require(administers(admin, db.session.get(Campaign, slogan.campaign_id)))
     slogan.status = status
     slogan.reviewed_by_id = admin.id
     slogan.reviewed_at = utcnow()
@@ -142,18 +134,18 @@ def suggest_slogan(membership: Membership, details: SloganDetails) -> Slogan:
     event = membership.group.event
     details = _clean(details)
     if blocked_word(details.text) is not None:
-        raise SloganError("blocked")
+        raise SloganError("blocked", "text")
     if details.language not in event.campaign.language_list:
         raise SloganError("bad_language", "language")
     if _duplicate(event.campaign, details):
-        raise SloganError("duplicate")
+        raise SloganError("duplicate", "text")
     pending = db.session.scalar(
         select(func.count(Slogan.id)).where(
             Slogan.suggested_at_event_id == event.id, Slogan.status == SloganStatus.SUGGESTED
         )
     )
     if pending >= MAX_PENDING_SUGGESTIONS_PER_EVENT:
-        raise SloganError("too_many_suggestions")
+        raise SloganError("too_many_suggestions", "text")
     suggested = {"status": SloganStatus.SUGGESTED, "suggested_at_event_id": event.id}
     return _new_slogan(event.campaign_id, details, **suggested)
 
@@ -216,7 +208,7 @@ def member_sign(membership: Membership) -> generate.Sign:
 def new_sign_set(leader: Membership, language: str, second_language: str = "") -> None:
     """The leader asks for a different set, optionally in other languages."""
     if not leader.is_leader:
-        raise SloganError("not_leader", "")
+        raise SloganError("not_leader")
     group = leader.group
     languages = sign_languages(group.event.campaign, bank_for(group.event.campaign))
     if language not in languages:

@@ -2,7 +2,7 @@
 event (organisers)."""
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -10,15 +10,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from campaign.campaigns.queries import campaign_by_slug
-from campaign.events.queries import event_by_ref
+from campaign.access import (
+    admin_campaign_or_404,
+    editable_event_or_404,
+    membership_or_404,
+    slogan_of_or_404,
+)
 from campaign.extensions import db
-from campaign.forms import EmptyForm
-from campaign.groups import service as groups
+from campaign.forms import EmptyForm, button_or_400
 from campaign.groups.queries import board_groups
 from campaign.http import private
 from campaign.limits import limit
-from campaign.models import Campaign, Membership, Slogan, SloganKind, SloganStatus
+from campaign.models import Membership, SloganKind, SloganStatus
+from campaign.service_calls import apply_change, form_page, save_form
 from campaign.slogans import render, service
 from campaign.slogans.forms import (
     SLOGAN_ERROR_MESSAGES,
@@ -153,15 +157,12 @@ def _pdf(pages: list[render.SignPage], filename: str, title: str) -> Response:
     return response
 
 
-def _membership_or_404(token: str) -> Membership:
-    membership = groups.membership_by_token(token)
-    if membership is None:
-        abort(404)
-    return membership
+def _back_url(token: str) -> str:
+    return url_for("groups.member", token=token) + "#signs-title"
 
 
 def _back_to(token: str):
-    return redirect(url_for("groups.member", token=token) + "#signs-title")
+    return redirect(_back_url(token))
 
 
 # --- volunteers ----------------------------------------------------------------------------
@@ -171,7 +172,7 @@ def _back_to(token: str):
 @private
 def sign_screen(token: str):
     """The member's sign, full screen, to hold up a phone or tablet."""
-    sign = service.member_sign(_membership_or_404(token))
+    sign = service.member_sign(membership_or_404(token))
     return render_template(
         "slogans/screen.html", sign=sign, token=token, rtl=render.is_rtl, script=render.script_name
     )
@@ -180,7 +181,7 @@ def sign_screen(token: str):
 @bp.get("/me/<token>/sign.pdf")
 @private
 def own_sign_pdf(token: str):
-    membership = _membership_or_404(token)
+    membership = membership_or_404(token)
     campaign = membership.group.event.campaign
     signs = service.group_signs(membership.group)
     own = service.member_sign(membership)
@@ -191,7 +192,7 @@ def own_sign_pdf(token: str):
 @bp.get("/me/<token>/signs.pdf")
 @private
 def group_signs_pdf(token: str):
-    membership = _membership_or_404(token)
+    membership = membership_or_404(token)
     if not membership.is_leader:
         abort(403)
     group = membership.group
@@ -204,42 +205,37 @@ def group_signs_pdf(token: str):
 @bp.post("/me/<token>/signs/new-set")
 @private
 def new_set(token: str):
-    membership = _membership_or_404(token)
+    membership = membership_or_404(token)
     campaign = membership.group.event.campaign
     form = SignSetForm(service.sign_languages(campaign, service.bank_for(campaign)))
     if not form.validate_on_submit():
         flash(_("Choose the languages from the list."), "error")
         return _back_to(token)
-    try:
-        service.new_sign_set(membership, form.language.data, form.second_language.data or "")
-    except service.SloganError as error:
-        db.session.rollback()
-        flash(SLOGAN_ERROR_MESSAGES[error.code], "error")
-        return _back_to(token)
-    db.session.commit()
-    flash(_("Your group has a new set of signs."), "success")
-    return _back_to(token)
+    languages = (form.language.data, form.second_language.data or "")
+    return apply_change(
+        lambda: service.new_sign_set(membership, *languages),
+        done=_("Your group has a new set of signs."),
+        back=_back_url(token),
+        messages=SLOGAN_ERROR_MESSAGES,
+    )
 
 
 @bp.post("/me/<token>/slogans/suggest")
 @limit("SUGGEST")
 @private
 def suggest(token: str):
-    membership = _membership_or_404(token)
+    membership = membership_or_404(token)
     campaign = membership.group.event.campaign
     form = SuggestForm(campaign.language_list)
     if not form.validate_on_submit():
         flash(_("Write your slogan (at most 200 characters) and choose its language."), "error")
         return _back_to(token)
-    try:
-        service.suggest_slogan(membership, form.details())
-    except service.SloganError as error:
-        db.session.rollback()
-        flash(SLOGAN_ERROR_MESSAGES[error.code], "error")
-        return _back_to(token)
-    db.session.commit()
-    flash(_("Thank you. The campaign's admins will read your suggestion."), "success")
-    return _back_to(token)
+    return apply_change(
+        lambda: service.suggest_slogan(membership, form.details()),
+        done=_("Thank you. The campaign's admins will read your suggestion."),
+        back=_back_url(token),
+        messages=SLOGAN_ERROR_MESSAGES,
+    )
 
 
 # --- organisers ----------------------------------------------------------------------------
@@ -249,9 +245,7 @@ def suggest(token: str):
 @login_required
 @private
 def event_signs_pdf(ref: str):
-    event = event_by_ref(ref)
-    if event is None or not event.can_be_edited_by(current_user):
-        abort(404)
+    event = editable_event_or_404(ref)
     bank = service.bank_for(event.campaign)
     pages = []
     for group in board_groups(event):
@@ -277,37 +271,17 @@ def event_signs_pdf(ref: str):
 # --- the bank (campaign admins) ------------------------------------------------------------
 
 
-def _campaign_for_admin(slug: str) -> Campaign:
-    campaign = campaign_by_slug(slug)
-    if campaign is None or not campaign.is_admin(current_user):
-        abort(404)
-    return campaign
-
-
-def _slogan_of(campaign: Campaign, slogan_id: int) -> Slogan:
-    slogan = db.session.get(Slogan, slogan_id)
-    if slogan is None or slogan.campaign_id != campaign.id:
-        abort(404)
-    return slogan
-
-
 @bp.route("/organise/campaigns/<slug>/slogans", methods=["GET", "POST"])
 @login_required
 def bank(slug: str):
-    campaign = _campaign_for_admin(slug)
+    campaign = admin_campaign_or_404(slug)
     form = SloganForm(language=campaign.language_list[0], kind=SloganKind.IDENTITY.value)
-    general_errors = []
-    if form.validate_on_submit():
-        try:
-            service.add_slogan(campaign, current_user, form.details())
-        except service.SloganError as error:
-            db.session.rollback()
-            general_errors = form.show_problems([(error.field, error.code)])
-        else:
-            db.session.commit()
-            flash(_("Slogan added."), "success")
-            return redirect(url_for(".bank", slug=slug))
-    return render_template(
+    add = partial(service.add_slogan, campaign, current_user)
+    done, general_errors = save_form(
+        form, lambda: add(form.details()), saved=_("Slogan added."), then=lambda _: request.path
+    )
+    # The bank is read after the attempt: a refusal's rollback would expire it.
+    return done or render_template(
         "slogans/bank.html",
         campaign=campaign,
         form=form,
@@ -320,28 +294,19 @@ def bank(slug: str):
 @bp.route("/organise/campaigns/<slug>/slogans/<int:slogan_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str, slogan_id: int):
-    campaign = _campaign_for_admin(slug)
-    slogan = _slogan_of(campaign, slogan_id)
+    campaign = admin_campaign_or_404(slug)
+    slogan = slogan_of_or_404(campaign, slogan_id)
     form = SloganForm(obj=slogan) if request.method == "GET" else SloganForm()
     if request.method == "GET":
         form.kind.data = slogan.kind.value
-    general_errors = []
-    if form.validate_on_submit():
-        try:
-            service.update_slogan(slogan, current_user, form.details())
-        except service.SloganError as error:
-            db.session.rollback()
-            general_errors = form.show_problems([(error.field, error.code)])
-        else:
-            db.session.commit()
-            flash(_("Slogan saved."), "success")
-            return redirect(url_for(".bank", slug=slug))
-    return render_template(
+    return form_page(
         "slogans/edit.html",
+        form,
+        lambda: service.update_slogan(slogan, current_user, form.details()),
+        saved=_("Slogan saved."),
+        then=lambda _none: url_for(".bank", slug=slug),
         campaign=campaign,
         slogan=slogan,
-        form=form,
-        general_errors=general_errors,
     )
 
 
@@ -355,12 +320,11 @@ REVIEW_ACTIONS = {
 @bp.post("/organise/campaigns/<slug>/slogans/<int:slogan_id>/<action>")
 @login_required
 def review(slug: str, slogan_id: int, action: str):
-    campaign = _campaign_for_admin(slug)
-    slogan = _slogan_of(campaign, slogan_id)
+    campaign = admin_campaign_or_404(slug)
+    slogan = slogan_of_or_404(campaign, slogan_id)
     if action not in REVIEW_ACTIONS:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    button_or_400()
     service.review_slogan(slogan, current_user, REVIEW_ACTIONS[action])
     db.session.commit()
     flash(_("Slogan updated."), "success")

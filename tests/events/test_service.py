@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from campaign.access import NotAllowed
 from campaign.events import service
 from campaign.models import EventStatus, utcnow
 from tests.conftest import event_details
@@ -74,7 +75,7 @@ def test_lifecycle(make_event, make_organiser):
         service.publish_event(event, admin)  # a draft must be submitted first
     service.submit_for_review(event, owner)
     assert event.status is EventStatus.PENDING
-    with pytest.raises(service.EventError) as error:
+    with pytest.raises(NotAllowed) as error:
         service.publish_event(event, owner)  # organisers cannot vouch for themselves
     assert error.value.codes == ["not_allowed"]
     service.publish_event(event, admin)
@@ -107,7 +108,7 @@ def test_editing_a_draft_keeps_revision_zero(make_event):
 def test_only_the_owner_or_a_campaign_admin_may_edit(make_event, make_organiser):
     event = make_event()
     stranger = make_organiser()
-    with pytest.raises(service.EventError) as error:
+    with pytest.raises(NotAllowed) as error:
         service.update_event(event, stranger, event_details(title="Hijacked"))
     assert error.value.codes == ["not_allowed"]
     service.update_event(event, event.campaign.admins[0], event_details(title="Fixed by admin"))
@@ -186,7 +187,7 @@ def test_an_organisers_text_change_goes_back_to_the_admins(make_event, make_orga
     assert pending_review_count(admin) == 1
     assert changed_since_review(make_organiser()) == []  # not their campaign
     # The owner cannot vouch for their own change; the admin can.
-    with pytest.raises(service.EventError):
+    with pytest.raises(NotAllowed):
         service.accept_changes(event, owner)
     service.accept_changes(event, admin)
     assert event.reviewed_description == "Meet instead at the car park."

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from campaign.access import NotAllowed
 from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.models import Slogan, SloganKind, SloganStatus
@@ -17,7 +18,7 @@ def details(text="ANSWER PLEASE", language="en", kind=SloganKind.CALL, theme="")
 
 def test_only_campaign_admins_change_the_bank(make_campaign, make_organiser):
     campaign = make_campaign()
-    with pytest.raises(SloganError) as error:
+    with pytest.raises(NotAllowed) as error:
         service.add_slogan(campaign, make_organiser(), details())
     assert error.value.code == "not_allowed"
     slogan = service.add_slogan(campaign, campaign.admins[0], details())
