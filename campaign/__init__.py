@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from campaign import config as app_config
-from campaign import crypto, instance
+from campaign import crypto, instance, templating
 from campaign.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),
     )
+    app.jinja_environment = templating.CompileOnceEnvironment  # before anything uses it
     app.config.from_mapping(app_config.defaults(app.instance_path))
     if test_config is None:
         app.config.from_mapping(app_config.from_environment())
@@ -50,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from campaign import cli, errors, form_values, http, security, sessions, templating
+    from campaign import cli, errors, form_values, http, security, sessions
     from campaign.exports import fastpath
 
     fastpath.install(app)  # before ProxyFix wraps the app, so it sees what Flask sees
