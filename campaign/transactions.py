@@ -21,6 +21,7 @@ import queue
 import sqlite3
 import threading
 import time
+import weakref
 from types import SimpleNamespace
 
 from flask import current_app, has_request_context, request
@@ -71,10 +72,11 @@ class ProcessQueue:
     and holds MAIN while it writes. A waiting process holds ENTRY while it waits for MAIN, so
     the process that just wrote cannot take MAIN again before it: it waits at ENTRY.
 
-    fcntl locks belong to the process and go with it (a killed worker holds nothing). Only the
-    holder of the in-process gate (:class:`WriteGate`) calls ``acquire`` and ``release``, so one
-    thread per process is ever here. fcntl cannot wait with a time limit: a waiter thread does
-    the waiting, and gives back a turn that came after its requester stopped waiting.
+    fcntl locks belong to the process and go with it (a killed worker holds nothing); one
+    thread of the process holds its turn at a time (``_turn``), as the holder of an engine's
+    in-process gate (:class:`WriteGate`). fcntl cannot wait with a time limit: a waiter
+    thread does the waiting, and gives back a turn that came after its requester stopped
+    waiting. SQLite's own lock still guards every write; this only orders the waiting.
     """
 
     ENTRY, MAIN = 0, 1
@@ -82,15 +84,17 @@ class ProcessQueue:
     def __init__(self, path: str):
         self.path = path
         self._pid = 0
+        self._fd = -1
 
-    def _open(self) -> None:
+    def _start(self) -> None:
         """Per process (again after a fork: locks and threads are not inherited)."""
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._fd = -1  # a parent's descriptor, if any, holds no lock of ours
+        self._turn = threading.Lock()  # this process's turn: one holder, any thread ends it
         self._mutex = threading.Lock()
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._pending = 0  # requests the waiter has not answered yet
+        self._waiter_running = False
         self._pid = os.getpid()
-        threading.Thread(target=self._waiter, name="sqlite-write-queue", daemon=True).start()
 
     def _lock(self, byte: int, wait: bool = True) -> None:
         fcntl.lockf(self._fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB, 1, byte)
@@ -113,8 +117,26 @@ class ProcessQueue:
             self._unlock(self.ENTRY)
 
     def acquire(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for this process's turn; False if it did not come."""
+        deadline = time.monotonic() + timeout
         if self._pid != os.getpid():
-            self._open()
+            with _QUEUES_LOCK:
+                if self._pid != os.getpid():
+                    self._start()
+        if not self._turn.acquire(timeout=max(timeout, 0)):
+            return False  # another engine of this process on the same file has the turn
+        try:
+            if self._fd < 0:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            if self._take(deadline - time.monotonic()):
+                return True
+        except OSError:
+            log.exception("the SQLite write queue could not be used")
+        self._close_if_idle()
+        self._turn.release()
+        return False
+
+    def _take(self, timeout: float) -> bool:
         with self._mutex:
             waiting = self._pending  # a turn given up earlier may still be on its way
         if not waiting and self._try():
@@ -122,6 +144,11 @@ class ProcessQueue:
         request = SimpleNamespace(granted=threading.Event(), abandoned=False)
         with self._mutex:
             self._pending += 1
+            if not self._waiter_running:
+                self._waiter_running = True
+                threading.Thread(
+                    target=self._waiter, name="sqlite-write-queue", daemon=True
+                ).start()
         self._requests.put(request)
         if request.granted.wait(max(timeout, 0)):
             return True
@@ -130,7 +157,20 @@ class ProcessQueue:
         return not request.abandoned
 
     def release(self) -> None:
-        self._unlock(self.MAIN)
+        try:
+            self._unlock(self.MAIN)
+            self._close_if_idle()
+        finally:
+            self._turn.release()
+
+    def _close_if_idle(self) -> None:
+        """Closed between writes, so engines no longer used (an app per test) hold no file;
+        kept while the waiter may lock with it (closing would drop the process's locks)."""
+        with self._mutex:
+            if self._waiter_running or self._fd < 0:
+                return
+            os.close(self._fd)
+            self._fd = -1
 
     def _waiter(self) -> None:
         while True:
@@ -151,6 +191,9 @@ class ProcessQueue:
                     self._unlock(self.MAIN)  # its requester has answered "busy" already
                 elif got:
                     request.granted.set()
+                if not self._pending:  # counted before it is put: none on its way
+                    self._waiter_running = False
+                    return
 
 
 def process_queue_for(engine: Engine) -> ProcessQueue | None:
@@ -165,7 +208,17 @@ def process_queue_for(engine: Engine) -> ProcessQueue | None:
     except OSError as error:
         log.warning("no write queue between processes (%s): SQLite's busy wait only", error)
         return None
-    return ProcessQueue(path)
+    # One per file and process: fcntl locks are the process's, and closing any descriptor
+    # of the file would drop them all, so engines on one file share its queue.
+    with _QUEUES_LOCK:
+        found = _QUEUES.get(path)
+        if found is None:
+            found = _QUEUES[path] = ProcessQueue(path)
+    return found
+
+
+_QUEUES: "weakref.WeakValueDictionary[str, ProcessQueue]" = weakref.WeakValueDictionary()
+_QUEUES_LOCK = threading.Lock()
 
 
 class WriteGate:
