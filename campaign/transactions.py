@@ -254,12 +254,14 @@ class WriteGate:
         if info.pop("write_gate", None) is not self:
             return
         self._depth -= 1
-        if self._depth == 0 and self._processes is not None:
-            self._processes.release()  # the next process's writer goes on at once
         try:
-            self._lock.release()
-        except RuntimeError:  # released by another thread (a connection collected)
-            log.warning("write gate released outside its thread")
+            if self._depth == 0 and self._processes is not None:
+                self._processes.release()  # the next process's writer goes on at once
+        finally:
+            try:
+                self._lock.release()
+            except RuntimeError:  # released by another thread (a connection collected)
+                log.warning("write gate released outside its thread")
 
 
 def _busy(where: str) -> sa_exc.OperationalError:
