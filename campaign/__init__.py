@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from campaign import config as app_config
-from campaign import crypto, instance
+from campaign import crypto, instance, templating
 from campaign.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,11 +21,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),
     )
+    app.jinja_environment = templating.CompileOnceEnvironment  # before anything uses it
     _configure(app, test_config)
     _init_extensions(app)
     _register_blueprints(app)
 
-    from campaign import cli, errors, form_values, http, security, sessions, templating
+    from campaign import cli, errors, form_values, http, security, sessions
     from campaign.exports import fastpath
 
     fastpath.install(app)  # before ProxyFix wraps the app, so it sees what Flask sees

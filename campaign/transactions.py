@@ -14,9 +14,15 @@ a reader's transaction during a request raises, so a view that writes unmarked f
 tests instead of failing on the day.
 """
 
+import fcntl
 import logging
+import os
+import queue
 import sqlite3
 import threading
+import time
+import weakref
+from types import SimpleNamespace
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import Engine, event, select
@@ -53,34 +59,216 @@ def request_writes() -> bool:
     return bool(getattr(view, "writes", False))
 
 
+class ProcessQueue:
+    """The writers of every process using one SQLite file queue here, one process at a time.
+
+    SQLite's own wait for its write lock (the busy handler) sleeps and retries, up to 100 ms
+    between tries: with two gunicorn workers, one worker's writers took the lock back to back
+    while the other's slept, and joins waited seconds (p99 2 s in ``make bench``). Here each
+    process's turn is an fcntl lock on a file beside the database, ``<database>-write-queue``,
+    and a waiting process is woken by the kernel the moment the lock is free.
+
+    Two byte locks make the turns fair: a process takes ENTRY, then MAIN, then lets ENTRY go,
+    and holds MAIN while it writes. A waiting process holds ENTRY while it waits for MAIN, so
+    the process that just wrote cannot take MAIN again before it: it waits at ENTRY.
+
+    fcntl locks belong to the process and go with it (a killed worker holds nothing); one
+    thread of the process holds its turn at a time (``_turn``), as the holder of an engine's
+    in-process gate (:class:`WriteGate`). fcntl cannot wait with a time limit: a waiter
+    thread does the waiting, and gives back a turn that came after its requester stopped
+    waiting. SQLite's own lock still guards every write; this only orders the waiting.
+    """
+
+    ENTRY, MAIN = 0, 1
+
+    def __init__(self, path: str):
+        self.path = path
+        self._pid = 0
+        self._fd = -1
+
+    def _start(self) -> None:
+        """Per process (again after a fork: locks and threads are not inherited)."""
+        self._fd = -1  # a parent's descriptor, if any, holds no lock of ours
+        self._turn = threading.Lock()  # this process's turn: one holder, any thread ends it
+        self._mutex = threading.Lock()
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending = 0  # requests the waiter has not answered yet
+        self._waiter_running = False
+        self._pid = os.getpid()
+
+    def _lock(self, byte: int, wait: bool = True) -> None:
+        fcntl.lockf(self._fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB, 1, byte)
+
+    def _unlock(self, byte: int) -> None:
+        fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, byte)
+
+    def _try(self) -> bool:
+        """MAIN at once when nobody waits and nobody writes: two system calls, no thread."""
+        try:
+            self._lock(self.ENTRY, wait=False)
+        except OSError:
+            return False  # another process is waiting: queue behind it
+        try:
+            self._lock(self.MAIN, wait=False)
+            return True
+        except OSError:
+            return False
+        finally:
+            self._unlock(self.ENTRY)
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for this process's turn; False if it did not come."""
+        deadline = time.monotonic() + timeout
+        if self._pid != os.getpid():
+            with _QUEUES_LOCK:
+                if self._pid != os.getpid():
+                    self._start()
+        if not self._turn.acquire(timeout=max(timeout, 0)):
+            return False  # another engine of this process on the same file has the turn
+        try:
+            if self._fd < 0:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            if self._take(deadline - time.monotonic()):
+                return True
+        except OSError:
+            log.exception("the SQLite write queue could not be used")
+        self._close_if_idle()
+        self._turn.release()
+        return False
+
+    def _take(self, timeout: float) -> bool:
+        with self._mutex:
+            waiting = self._pending  # a turn given up earlier may still be on its way
+        if not waiting and self._try():
+            return True
+        request = SimpleNamespace(granted=threading.Event(), abandoned=False)
+        with self._mutex:
+            self._pending += 1
+            if not self._waiter_running:
+                self._waiter_running = True
+                threading.Thread(
+                    target=self._waiter, name="sqlite-write-queue", daemon=True
+                ).start()
+        self._requests.put(request)
+        if request.granted.wait(max(timeout, 0)):
+            return True
+        with self._mutex:
+            request.abandoned = not request.granted.is_set()
+        return not request.abandoned
+
+    def release(self) -> None:
+        try:
+            self._unlock(self.MAIN)
+            self._close_if_idle()
+        finally:
+            self._turn.release()
+
+    def _close_if_idle(self) -> None:
+        """Closed between writes, so engines no longer used (an app per test) hold no file;
+        kept while the waiter may lock with it (closing would drop the process's locks)."""
+        with self._mutex:
+            if self._waiter_running or self._fd < 0:
+                return
+            os.close(self._fd)
+            self._fd = -1
+
+    def _waiter(self) -> None:
+        while True:
+            request = self._requests.get()
+            try:
+                self._lock(self.ENTRY)
+                try:
+                    self._lock(self.MAIN)
+                finally:
+                    self._unlock(self.ENTRY)
+                got = True
+            except OSError:  # e.g. EDEADLK: the requester times out into "busy"
+                log.exception("waiting for the SQLite write queue failed")
+                got = False
+            with self._mutex:
+                self._pending -= 1
+                if got and request.abandoned:
+                    self._unlock(self.MAIN)  # its requester has answered "busy" already
+                elif got:
+                    request.granted.set()
+                if not self._pending:  # counted before it is put: none on its way
+                    self._waiter_running = False
+                    return
+
+
+def process_queue_for(engine: Engine) -> ProcessQueue | None:
+    """The queue beside the engine's SQLite file; None for a database in memory (one
+    process's own) or a file: URI, and when no file can be made beside it."""
+    database = engine.url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    path = f"{os.path.abspath(database)}-write-queue"
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+    except OSError as error:
+        log.warning("no write queue between processes (%s): SQLite's busy wait only", error)
+        return None
+    # One per file and process: fcntl locks are the process's, and closing any descriptor
+    # of the file would drop them all, so engines on one file share its queue.
+    with _QUEUES_LOCK:
+        found = _QUEUES.get(path)
+        if found is None:
+            found = _QUEUES[path] = ProcessQueue(path)
+    return found
+
+
+_QUEUES: "weakref.WeakValueDictionary[str, ProcessQueue]" = weakref.WeakValueDictionary()
+_QUEUES_LOCK = threading.Lock()
+
+
 class WriteGate:
-    """The writers of one process queue here, in turn, before BEGIN IMMEDIATE.
+    """The writers of one process queue here, in turn, before BEGIN IMMEDIATE; then the
+    process waits for its turn among processes (:class:`ProcessQueue`).
 
     SQLite's busy handler retries on a timer (sleeping up to 100 ms between tries), so many
     threads waiting for the write lock are served in no order and some wait seconds. Threads
-    of one process take this lock first, and only its holder asks SQLite; other processes
-    still meet at SQLite's lock.
+    of one process take this lock first, and only its holder asks for the process's turn
+    and then SQLite. Both waits together last at most the busy timeout.
     """
 
-    def __init__(self, timeout_ms: int):
+    def __init__(self, timeout_ms: int, between_processes: ProcessQueue | None = None):
         self._lock = threading.RLock()  # re-entrant: a second connection in one thread
+        self._depth = 0  # connections of the holding thread that hold the gate
+        self._processes = between_processes
         self.timeout = timeout_ms / 1000
 
     def enter(self, info: dict) -> None:
         if info.get("write_gate") is self:
             return  # this connection holds it already
+        deadline = time.monotonic() + self.timeout
         if not self._lock.acquire(timeout=self.timeout):
-            raise sa_exc.OperationalError(
-                "BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked (queue)")
-            )
+            raise _busy("queue")
+        processes = self._processes if self._depth == 0 else None
+        if processes is not None and not processes.acquire(deadline - time.monotonic()):
+            self._lock.release()
+            raise _busy("queue between processes")
+        self._depth += 1
         info["write_gate"] = self
 
     def leave(self, info: dict) -> None:
-        if info.pop("write_gate", None) is self:
+        if info.pop("write_gate", None) is not self:
+            return
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._processes is not None:
+                self._processes.release()  # the next process's writer goes on at once
+        finally:
             try:
                 self._lock.release()
             except RuntimeError:  # released by another thread (a connection collected)
                 log.warning("write gate released outside its thread")
+
+
+def _busy(where: str) -> sa_exc.OperationalError:
+    """What SQLite says when its lock cannot be had: answered 503 "busy" (campaign.errors)."""
+    return sa_exc.OperationalError(
+        "BEGIN IMMEDIATE", {}, sqlite3.OperationalError(f"database is locked ({where})")
+    )
 
 
 def _on_begin(conn) -> None:
@@ -116,7 +304,9 @@ def _on_execute(conn, _cursor, statement: str, *_args) -> None:
 
 
 def install_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    engine.info_write_gate = WriteGate(busy_timeout_ms)  # type: ignore[attr-defined]
+    engine.info_write_gate = WriteGate(  # type: ignore[attr-defined]
+        busy_timeout_ms, process_queue_for(engine)
+    )
     event.listen(engine, "begin", _on_begin)
     event.listen(engine, "before_cursor_execute", _on_execute)
 

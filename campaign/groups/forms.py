@@ -92,7 +92,9 @@ class VolunteerForm(HoneypotForm, ServiceProblemsForm):
     submit = SubmitField(_l("Join"))
     #: A one-time key for this form, given when it is shown; the device's session holds
     #: the member token it will get (``campaign.groups.views.JOIN_ATTEMPTS``).
-    attempt = HiddenField()
+    #: Labelled (never shown): an unlabelled field asks WTForms' own translations for a
+    #: label, and Flask-WTF reads their catalog from disk once per request (about 1 ms).
+    attempt = HiddenField("")
 
     def volunteer(self) -> Volunteer:
         return Volunteer(
@@ -116,7 +118,7 @@ class JoinEventForm(VolunteerForm):
 
 
 class LeaveForm(FlaskForm):
-    confirmed = HiddenField()
+    confirmed = HiddenField("")  # labelled: see VolunteerForm.attempt
 
 
 class RenameForm(FlaskForm):
