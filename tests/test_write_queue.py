@@ -137,3 +137,56 @@ def test_the_queue_file_is_beside_the_database(app):
     queue_file = database.with_name(database.name + "-write-queue")
     assert queue_file.exists()
     assert os.stat(queue_file).st_mode & 0o077 == 0
+
+
+def test_threads_of_one_process_are_served_in_the_order_they_came():
+    """The in-process gate hands the lock to the longest waiter: a thread that releases it
+    and asks again at once (the next request of a busy thread) goes to the back, so a
+    waiting writer is never passed over (threading.RLock lets the releaser barge in)."""
+    import threading
+
+    from campaign.transactions import FairLock
+
+    lock = FairLock()
+    order: list[str] = []
+    assert lock.acquire(timeout=1)
+
+    def waiter(name: str) -> None:
+        assert lock.acquire(timeout=5)
+        order.append(name)
+        lock.release()
+
+    threads = []
+    for name in ("first", "second", "third"):
+        thread = threading.Thread(target=waiter, args=(name,))
+        thread.start()
+        threads.append(thread)
+        deadline = time.monotonic() + 5
+        while len(lock._waiters) < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.001)  # each waiter queued before the next comes
+    assert len(lock._waiters) == 3
+    for _ in range(20):  # the holder writes again and again
+        lock.release()
+        assert lock.acquire(timeout=5)
+        order.append("holder")
+    lock.release()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert order[:3] == ["first", "second", "third"], order
+
+
+def test_a_waiter_that_gives_up_leaves_the_queue():
+    from campaign.transactions import FairLock
+
+    lock = FairLock()
+    assert lock.acquire(timeout=1)
+    import threading
+
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(lock.acquire(timeout=0.05)))
+    thread.start()
+    thread.join(timeout=5)
+    assert outcome == [False] and not lock._waiters
+    lock.release()
+    assert lock.acquire(timeout=0.1)  # free again, nobody waiting stuck in front
+    lock.release()
