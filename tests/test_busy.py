@@ -19,6 +19,9 @@ from tests.databases import app_config
 from tests.factories import volunteer
 from tests.helpers import IsolatedClient, csrf_token
 
+# Lock and pool timeouts of a few hundred milliseconds: one at a time, in one xdist worker.
+pytestmark = pytest.mark.xdist_group("timing")
+
 
 @pytest.fixture
 def impatient_app(database_url, tmp_path, monkeypatch):

@@ -23,6 +23,9 @@ from tests.databases import CHEAP_HASHES, postgresql_database
 from tests.factories import PASSWORD, event_details
 from tests.served import Server
 
+# Real servers racing and measuring their overlap: one at a time, in one xdist worker.
+pytestmark = pytest.mark.xdist_group("timing")
+
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 GROUPS = 12
 PER_GROUP = 4

@@ -19,6 +19,9 @@ from bench.load import (
 from tests.databases import BACKENDS
 from tests.served import Server
 
+# Servers under load, and a crash: one at a time, in one xdist worker.
+pytestmark = pytest.mark.xdist_group("timing")
+
 
 @pytest.fixture
 def served_event(empty_database_url, tmp_path):

@@ -26,6 +26,9 @@ from tests.every_route import Site, route_id, routes, url_for_rule
 from tests.helpers import sign_in
 from tests.served import Server
 
+# One xdist worker starts the module's gunicorn, not each.
+pytestmark = pytest.mark.xdist_group("odd-hosts")
+
 REFUSED = "This address is not one this site answers to."
 
 #: Host headers werkzeug cannot route by or write back into a URL.

@@ -10,6 +10,9 @@ from campaign.models import Event, Membership
 from campaign.scale import seed_scale
 from tests.helpers import count_queries, sign_in
 
+# One xdist worker seeds the module's world (seconds), not each.
+pytestmark = pytest.mark.xdist_group("scale")
+
 
 def _seed(_factory) -> None:
     seed_scale(10, 60, slug="small")

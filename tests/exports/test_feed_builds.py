@@ -20,7 +20,7 @@ from campaign.exports.views import _now, feed_cache
 from campaign.extensions import db
 from campaign.models import Event, Membership
 from campaign.navigation import absolute_url_for
-from tests.databases import app_config
+from tests.databases import SQLITE_ONLY, app_config
 from tests.events.test_views import _form as event_form
 from tests.helpers import IsolatedClient, submit
 
@@ -246,6 +246,7 @@ def _listings(monkeypatch, folder: Path) -> list:
     return seen
 
 
+@SQLITE_ONLY  # 2,000 feeds through the disk cache: the cache is tested, not the database
 def test_thousands_of_filters_leave_a_bounded_cache_and_no_folder_scans(
     app, client, make_campaign, make_event, monkeypatch
 ):

@@ -13,6 +13,9 @@ import pytest
 from bench.load import create_event, prepare_instance
 from tests.served import Server
 
+# Builds timed across server workers: one at a time, in one xdist worker.
+pytestmark = pytest.mark.xdist_group("timing")
+
 REQUESTS = 8
 
 
