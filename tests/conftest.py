@@ -8,6 +8,7 @@ Under CI=true a missing PostgreSQL fails the run instead of skipping.
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,19 +99,31 @@ def _checkout_files() -> set[str] | None:
 NOT_WRITTEN_BY_TESTS = (".venv/", ".pytest_cache/", ".ruff_cache/", ".mypy_cache/")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def checkout_unchanged(tmp_path_factory):
-    """No test writes into the checkout. An app made without an instance folder of its own
-    gets this session's, never the checkout's ``instance/``; Hypothesis keeps its files in
-    the session's folder too. At the end, git must see no new file, ignored ones included."""
+def pytest_configure(config):
+    """Before anything is collected: Hypothesis keeps its files (example constants, Unicode
+    tables) in a temporary folder, not in ``.hypothesis/`` of the checkout; and the files
+    git does not track are noted, for ``checkout_unchanged``."""
     import hypothesis.configuration
 
-    session = tmp_path_factory.mktemp("session")
-    os.environ.setdefault("CAMPAIGN_INSTANCE_PATH", str(session / "instance"))
-    hypothesis.configuration.set_hypothesis_home_dir(session / "hypothesis")
-    before = _checkout_files()
+    home = Path(tempfile.mkdtemp(prefix="hypothesis-"))
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    hypothesis.configuration.set_hypothesis_home_dir(home)
+    config.stash[CHECKOUT_FILES] = _checkout_files()
+
+
+CHECKOUT_FILES = pytest.StashKey[set[str] | None]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_unchanged(request, tmp_path_factory):
+    """No test writes into the checkout. An app made without an instance folder of its own
+    gets this session's, never the checkout's ``instance/``. At the end, git must see no
+    new file, ignored ones included."""
+    os.environ.setdefault(
+        "CAMPAIGN_INSTANCE_PATH", str(tmp_path_factory.mktemp("session") / "instance")
+    )
     yield
-    after = _checkout_files()
+    before, after = request.config.stash[CHECKOUT_FILES], _checkout_files()
     if before is not None and after - before:
         pytest.fail(f"the tests wrote into the checkout: {sorted(after - before)}", pytrace=False)
 

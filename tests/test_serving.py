@@ -25,6 +25,9 @@ from campaign_serving.worker import ForwardedHeaders, per_process_limits
 from tests.helpers import free_port
 from tests.served import Server
 
+# Servers timed against slow clients and timeouts: one at a time, in one xdist worker.
+pytestmark = pytest.mark.xdist_group("timing")
+
 #: Join-code lookups per minute from one address, as configured (and documented).
 JOIN_CODES_PER_MINUTE = int(defaults("instance")["RATELIMIT_JOIN_CODES"].split()[0])
 
@@ -373,9 +376,6 @@ os.environ.update(DATABASE_URL={database!r}, CAMPAIGN_INSTANCE_PATH={str(instanc
 from gunicorn.app.wsgiapp import WSGIApplication
 from gunicorn.glogging import Logger
 from campaign_serving.worker import BufferedWorker
-
-# Servers timed against slow clients and timeouts: one at a time, in one xdist worker.
-pytestmark = pytest.mark.xdist_group("timing")
 app = WSGIApplication()
 app.cfg.set("errorlog", {str(tmp_path / "error.log")!r})
 worker = BufferedWorker(0, os.getpid(), [], app, 30, app.cfg, Logger(app.cfg))
