@@ -59,9 +59,13 @@ translations: install
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
 # The whole suite. Database tests run on SQLite, and on PostgreSQL too when
-# TEST_DATABASE_URL names a server (.ci/run starts one). Exit code 5 (no tests) is not a failure.
+# TEST_DATABASE_URL names a server (.ci/run starts one). Two processes (pytest-xdist, one
+# per core; TEST_WORKERS=auto for more); tests marked xdist_group run one after another in
+# one process. Prints the 15 slowest. Exit code 5 (no tests) is not a failure.
+TEST_WORKERS ?= 2
 test: install compile-translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS); \
+		rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 lint: install
 	$(BIN)/ruff check .

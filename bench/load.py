@@ -125,7 +125,7 @@ def create_event(database_url: str, instance: Path, max_group_size: int = 8) -> 
 from campaign import create_app
 from campaign.extensions import db
 from flask_migrate import upgrade
-from tests.conftest import event_details
+from tests.factories import event_details
 from campaign.accounts.service import create_organiser
 from campaign.campaigns.service import CampaignDetails, create_campaign
 from campaign.events.service import create_event, submit_for_review, publish_event

@@ -5,42 +5,45 @@ create databases; each test session makes its own database there and drops it at
 Under CI=true a missing PostgreSQL fails the run instead of skipping.
 """
 
-import contextvars
 import os
-import re
-import secrets
 import shutil
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+import subprocess
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask.testing import FlaskClient
-from flask_migrate import upgrade
-from sqlalchemy import event as sa_event
-from sqlalchemy import make_url, text
 
 from campaign import create_app
-from campaign.accounts.service import create_organiser
-from campaign.campaigns.service import CampaignDetails, create_campaign
-from campaign.config import database_url_from_env
-from campaign.events.service import (
-    EventDetails,
-    cancel_event,
-    create_event,
-    publish_event,
-    submit_for_review,
-)
 from campaign.extensions import db
-from campaign.models import EventStatus, VenueType, utcnow
 
-PASSWORD = "correct horse battery staple"
+# Factories and helpers live in tests/factories.py and tests/helpers.py (plugins, below).
+# The names marked F401 keep their old home here for tests that import them from here.
+from tests.databases import (
+    CHEAP_HASHES,  # noqa: F401
+    Snapshot,
+    app_config,
+    empty_tables,
+    migrate,
+    postgresql_database,
+)
+from tests.databases import app_config as _config  # noqa: F401
+from tests.factories import PASSWORD, Factory, event_details  # noqa: F401
+from tests.helpers import (  # noqa: F401
+    CSRF_PATTERN,
+    IsolatedClient,
+    count_queries,
+    csrf_token,
+    local_input,
+    sign_in,
+)
 
+pytest_plugins = ["tests.factories", "tests.helpers"]
 
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "campaign" / "translations"
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = ROOT / "campaign" / "translations"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -53,8 +56,10 @@ def compiled_translations():
             continue
         with po.open("rb") as source:
             catalog = read_po(source, locale=po.parts[-3])
-        with mo.open("wb") as target:
+        partial = mo.with_name(f"{mo.name}.{os.getpid()}")  # xdist workers may race here
+        with partial.open("wb") as target:
             write_mo(target, catalog, use_fuzzy=True)
+        partial.replace(mo)
 
 
 def pytest_addoption(parser):
@@ -65,46 +70,65 @@ def pytest_addoption(parser):
     )
 
 
-# --- databases ---------------------------------------------------------------------------
+# --- the checkout stays as it was ----------------------------------------------------------
 
 
-#: Argon2id at its cheapest: the suite hashes about a thousand passwords. The production
-#: parameters are pinned by tests/accounts/test_service.py.
-CHEAP_HASHES = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
-
-
-def _config(url: str) -> dict:
+def _checkout_files() -> set[str] | None:
+    """The files git does not track in the checkout, ignored ones included (None outside
+    a git checkout)."""
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
     return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "PASSWORD_HASH_PARAMS": CHEAP_HASHES,
+        line[3:]
+        for line in result.stdout.splitlines()
+        if line.startswith(("?? ", "!! "))
+        and not line[3:].startswith(NOT_WRITTEN_BY_TESTS)
+        and not line.endswith((".mo", ".pyc"))  # compiled_translations; bytecode
     }
 
 
-def _migrate(url: str) -> None:
-    app = create_app(_config(url))
-    with app.app_context():
-        upgrade()
-        if url.startswith("sqlite"):
-            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        db.session.remove()
-        db.engine.dispose()
+#: Written by the tools, not by the tests.
+NOT_WRITTEN_BY_TESTS = (".venv/", ".pytest_cache/", ".ruff_cache/", ".mypy_cache/")
 
 
-@contextmanager
-def postgresql_database(server_url: str):
-    """A new, empty PostgreSQL database on the server; dropped afterwards."""
-    server = make_url(database_url_from_env(server_url))
-    name = f"campaign_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def pytest_configure(config):
+    """Before anything is collected: Hypothesis keeps its files (example constants, Unicode
+    tables) in a temporary folder, not in ``.hypothesis/`` of the checkout; and the files
+    git does not track are noted, for ``checkout_unchanged``."""
+    import hypothesis.configuration
+
+    home = Path(tempfile.mkdtemp(prefix="hypothesis-"))
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    hypothesis.configuration.set_hypothesis_home_dir(home)
+    config.stash[CHECKOUT_FILES] = _checkout_files()
+
+
+CHECKOUT_FILES = pytest.StashKey[set[str] | None]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_unchanged(request, tmp_path_factory):
+    """No test writes into the checkout. An app made without an instance folder of its own
+    gets this session's, never the checkout's ``instance/``. At the end, git must see no
+    new file, ignored ones included."""
+    os.environ.setdefault(
+        "CAMPAIGN_INSTANCE_PATH", str(tmp_path_factory.mktemp("session") / "instance")
+    )
+    yield
+    before, after = request.config.stash[CHECKOUT_FILES], _checkout_files()
+    if before is not None and after - before:
+        pytest.fail(f"the tests wrote into the checkout: {sorted(after - before)}", pytrace=False)
+
+
+# --- databases ---------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -122,12 +146,12 @@ def migrated_database(request, tmp_path_factory):
     """A database at the newest migration, made once per test session and backend."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-        _migrate(f"sqlite:///{path}")
+        migrate(f"sqlite:///{path}")
         yield ("sqlite", path)
     else:
         server = request.getfixturevalue("postgresql_server")
         with postgresql_database(server) as url:
-            _migrate(url)
+            migrate(url)
             yield ("postgresql", url)
 
 
@@ -140,33 +164,70 @@ def database_url(migrated_database, tmp_path):
         yield f"sqlite:///{path}"
     else:
         yield where
-        app = create_app(_config(where))
+        app = create_app(app_config(where))
         with app.app_context():
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            db.session.commit()
+            empty_tables()
             db.engine.dispose()
 
 
-class IsolatedClient(FlaskClient):
-    """Runs each request as a real server would: in its own app context, session and ``g``.
+@dataclass
+class BuiltWorld:
+    """A world made once (``build_world``), copied into each test's fresh database."""
 
-    The test's own app context stays pushed for factories and queries; its transaction is
-    ended around each request so the test sees what the request committed.
+    snapshot: Snapshot
+    values: object
+
+    def copy(self):
+        """Write the world into this test's database; returns what its builder returned."""
+        self.snapshot.restore()
+        return self.values
+
+
+@pytest.fixture(scope="module")
+def build_world(migrated_database, tmp_path_factory):
+    """``build_world(build)``: run ``build(factory)`` once, in a database of its own, and
+    keep every row it made. For a world made once per module and backend:
+
+        @pytest.fixture(scope="module")
+        def built_world(build_world):
+            return build_world(_build)
+
+        @pytest.fixture
+        def world(app, built_world):
+            return built_world.copy()  # this test's own copy, which it may change
+
+    ``build`` returns plain values (refs, ids, emails), not objects of its session.
     """
 
-    def open(self, *args, **kwargs):
-        db.session.rollback()
+    def build(make) -> BuiltWorld:
+        backend, where = migrated_database
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("world") / "world.sqlite3"
+            shutil.copyfile(where, path)
+            url = f"sqlite:///{path}"
+        else:
+            url = where  # empty between tests; emptied again below
+        app = create_app(app_config(url))
         try:
-            return contextvars.Context().run(super().open, *args, **kwargs)
+            with app.app_context():
+                values = make(Factory())
+                db.session.commit()
+                snapshot = Snapshot.take()
+                if backend == "postgresql":
+                    empty_tables()
+                db.session.remove()
         finally:
-            db.session.rollback()
+            with app.app_context():
+                db.engine.dispose()
+        return BuiltWorld(snapshot, values)
+
+    return build
 
 
 @pytest.fixture
 def app(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("CAMPAIGN_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app(_config(database_url))
+    app = create_app(app_config(database_url))
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
@@ -182,141 +243,3 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-# --- factories -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def make_organiser(app):
-    counter = iter(range(1, 10_000))
-
-    def make(**overrides):
-        n = next(counter)
-        values = {
-            "email": f"organiser{n}@example.org",
-            "password": PASSWORD,
-            "display_name": f"Organiser {n}",
-            "is_admin": False,
-        }
-        values.update(overrides)
-        organiser = create_organiser(
-            values["email"],
-            values["password"],
-            values["display_name"],
-            is_admin=values["is_admin"],
-        )
-        db.session.commit()
-        return organiser
-
-    return make
-
-
-@pytest.fixture
-def make_campaign(app, make_organiser):
-    counter = iter(range(1, 10_000))
-
-    def make(admin=None, **overrides):
-        n = next(counter)
-        admin = admin or make_organiser(is_admin=True)
-        details = CampaignDetails(
-            name=f"Campaign {n}", slug=f"campaign-{n}", pledge="Stay calm. Never go alone."
-        )
-        for name, value in overrides.items():
-            setattr(details, name, value)
-        campaign = create_campaign(admin, details)
-        db.session.commit()
-        return campaign
-
-    return make
-
-
-def event_details(**overrides) -> EventDetails:
-    start = (utcnow() + timedelta(days=10)).replace(hour=12, minute=0, second=0, microsecond=0)
-    local_start = start.replace(tzinfo=None)
-    values = {
-        "title": "I AM HAZARA at the town hall",
-        "venue_type": VenueType.GOVERNMENT_ASSEMBLY,
-        "venue_name": "Town Hall",
-        "address": "1 Main Street",
-        "city": "London",
-        "country": "GB",
-        "timezone": "UTC",
-        "local_start": local_start,
-        "local_end": local_start + timedelta(hours=2),
-        "min_group_size": 3,
-        "max_group_size": 8,
-        "description": "Stand with us.",
-    }
-    values.update(overrides)
-    return EventDetails(**values)
-
-
-@pytest.fixture
-def make_event(app, make_organiser, make_campaign):
-    def make(campaign=None, organiser=None, status=EventStatus.PUBLISHED, **overrides):
-        campaign = campaign or make_campaign()
-        organiser = organiser or make_organiser()
-        event = create_event(campaign, organiser, event_details(**overrides))
-        admin = campaign.admins[0]
-        if status is not EventStatus.DRAFT:
-            submit_for_review(event, organiser)
-        if status in (EventStatus.PUBLISHED, EventStatus.CANCELLED):
-            publish_event(event, admin)
-        if status is EventStatus.CANCELLED:
-            cancel_event(event, organiser)
-        db.session.commit()
-        return event
-
-    return make
-
-
-# --- HTTP helpers --------------------------------------------------------------------------
-
-CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, url: str) -> str:
-    page = client.get(url)
-    match = CSRF_PATTERN.search(page.get_data(as_text=True))
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
-def sign_in(client, email: str, password: str = PASSWORD):
-    token = csrf_token(client, "/auth/login")
-    return client.post(
-        "/auth/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-
-
-@pytest.fixture
-def signed_in(client):
-    def sign_in_as(organiser):
-        response = sign_in(client, organiser.email)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return sign_in_as
-
-
-@contextmanager
-def count_queries():
-    """Counts the SQL statements run inside the block: ``with count_queries() as n: ...``."""
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", record)
-
-
-def local_input(moment: datetime) -> str:
-    """The value a datetime-local input sends."""
-    return moment.strftime("%Y-%m-%dT%H:%M")

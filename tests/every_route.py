@@ -14,7 +14,7 @@ from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.models import Campaign, Event, Organiser, SloganKind
 from campaign.slogans.service import SloganDetails, add_slogan
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
 
 
 @dataclass

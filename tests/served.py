@@ -1,5 +1,6 @@
-"""gunicorn from gunicorn.conf.py (bench/load.py's Server) with its output kept in a file,
-and a small cookie-keeping HTTP client for it: what tests read after real requests."""
+"""gunicorn from gunicorn.conf.py (bench/load.py's Server) on a port of this test worker's
+own, optionally with its output kept in a file, and a small cookie-keeping HTTP client for
+it: what tests read after real requests."""
 
 import os
 import re
@@ -8,14 +9,24 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.load import ROOT, Server
+from bench import load
+from bench.load import ROOT
+from tests.helpers import free_port
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@dataclass
+class Server(load.Server):
+    """bench/load.py's Server on a port from tests.helpers.free_port: xdist workers never
+    pick the same one."""
+
+    port: int = field(default_factory=free_port)
 
 
 @dataclass

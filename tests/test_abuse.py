@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from campaign.extensions import db
 from campaign.models import EventStatus, Membership
 from campaign.models.groups import JOIN_CODE_ALPHABET
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token, submit
 
 
 def random_code() -> str:
@@ -69,10 +69,10 @@ def test_joining_is_limited(app, client, make_event):
 def test_the_honeypot_refuses_bots_and_saves_nothing(client, make_event):
     event = make_event()
     url = f"/e/{event.ref}/join"
-    response = client.post(
+    response = submit(
+        client,
         url,
-        data={
-            "csrf_token": csrf_token(client, url),
+        {
             "display_name": "Bot",
             "contact": "+12015550199",
             "pledge": "y",

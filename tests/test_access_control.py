@@ -10,10 +10,9 @@ from campaign.extensions import db
 from campaign.groups import service
 from campaign.models import Slogan, SloganKind
 from campaign.slogans.service import SloganDetails, add_slogan
-from tests.conftest import csrf_token, sign_in
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
+from tests.helpers import csrf_token, sign_in
 
-#: endpoint → (method, URL template, whose it is). "event": the event's organiser;
 #: "campaign": a campaign admin; "anyone": any signed-in organiser; "site": a site admin.
 ORGANISER_ROUTES = {
     "events.dashboard": ("GET", "/organise", "anyone"),
@@ -69,13 +68,12 @@ def test_the_tables_cover_every_private_route(app):
     assert members == set(MEMBER_ROUTES)
 
 
-@pytest.fixture
-def world(make_organiser, make_campaign, make_event):
-    campaign = make_campaign()
+def _build(factory) -> tuple:
+    campaign = factory.campaign()
     admin = campaign.admins[0]
-    owner = make_organiser()
-    stranger = make_organiser()
-    event = make_event(campaign=campaign, organiser=owner)
+    owner = factory.organiser()
+    stranger = factory.organiser()
+    event = factory.event(campaign=campaign, organiser=owner)
     joined = service.start_group(event, volunteer())
     service.join_group(joined.membership.group, volunteer())
     add_slogan(campaign, admin, SloganDetails("I AM HAZARA", "en", SloganKind.IDENTITY))
@@ -86,7 +84,20 @@ def world(make_organiser, make_campaign, make_event):
         "slogan": db.session.scalar(select(Slogan.id)),
     }
     people = {"event": owner, "campaign": admin, "anyone": stranger, "site": admin}
-    return values, people, stranger
+    return values, {whose: person.email for whose, person in people.items()}, stranger.email
+
+
+@pytest.fixture(scope="module")
+def built_world(build_world):
+    """A campaign, its event with a group of two, a slogan, and three organisers: made once
+    for the module."""
+    return build_world(_build)
+
+
+@pytest.fixture
+def world(app, built_world):
+    """This test's own copy: (URL values, email of whose it is, a stranger's email)."""
+    return built_world.copy()
 
 
 def _request(client, method, url):
@@ -111,7 +122,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, world, endpoint):
 def test_another_organiser_is_refused(client, world, endpoint):
     values, _, stranger = world
     method, template, _ = ORGANISER_ROUTES[endpoint]
-    sign_in(client, stranger.email)
+    sign_in(client, stranger)
     response = _request(client, method, template.format(**values))
     assert response.status_code in (403, 404)
 
@@ -120,7 +131,7 @@ def test_another_organiser_is_refused(client, world, endpoint):
 def test_the_owner_gets_in(client, world, endpoint):
     values, people, _ = world
     method, template, whose = ORGANISER_ROUTES[endpoint]
-    sign_in(client, people[whose].email)
+    sign_in(client, people[whose])
     response = _request(client, method, template.format(**values))
     if method == "GET":
         assert response.status_code == 200, response.get_data(as_text=True)[:300]

@@ -15,8 +15,12 @@ from campaign import create_app, crypto
 from campaign.extensions import db, limiter
 from campaign.groups import service
 from campaign.models import Event, Membership
-from tests.conftest import IsolatedClient, _config, csrf_token
-from tests.groups.conftest import volunteer
+from tests.databases import app_config
+from tests.factories import volunteer
+from tests.helpers import IsolatedClient, csrf_token
+
+# Lock and pool timeouts of a few hundred milliseconds: one at a time, in one xdist worker.
+pytestmark = pytest.mark.xdist_group("timing")
 
 
 @pytest.fixture
@@ -25,7 +29,7 @@ def impatient_app(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("CAMPAIGN_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(
         {
-            **_config(database_url),
+            **app_config(database_url),
             "SQLITE_BUSY_TIMEOUT_MS": 300,
             "DATABASE_LOCK_TIMEOUT_MS": 300,
             "RATELIMIT_ENABLED": False,
@@ -96,7 +100,7 @@ def test_the_database_unreachable_is_a_503_not_a_500(tmp_path, monkeypatch, post
         "postgresql+psycopg://nobody@127.0.0.1:9/campaign?connect_timeout=2",
     ]
     for url in urls:
-        app = create_app({**_config(url), "SQLALCHEMY_ENGINE_OPTIONS": {}})
+        app = create_app({**app_config(url), "SQLALCHEMY_ENGINE_OPTIONS": {}})
         for path in ("/", "/c/anything", "/e/ABCDEF"):
             _assert_busy(app.test_client().get(path))
 

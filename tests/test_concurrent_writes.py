@@ -18,8 +18,13 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench.load import Server, prepare_instance
-from tests.conftest import PASSWORD, event_details, postgresql_database
+from bench.load import prepare_instance
+from tests.databases import CHEAP_HASHES, postgresql_database
+from tests.factories import PASSWORD, event_details
+from tests.served import Server
+
+# Real servers racing and measuring their overlap: one at a time, in one xdist worker.
+pytestmark = pytest.mark.xdist_group("timing")
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 GROUPS = 12
@@ -52,7 +57,15 @@ def _seed(database_url: str, instance) -> dict:
     from campaign.models import utcnow
 
     with _instance_env(instance):
-        app = create_app({"SECRET_KEY": "seed", "SQLALCHEMY_DATABASE_URI": database_url})
+        # Cheap password hashes: the server verifies the 12 wrong guesses below with the
+        # stored hash's own parameters. Contact keys: the server's, in the instance folder.
+        app = create_app(
+            {
+                "SECRET_KEY": "seed",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "PASSWORD_HASH_PARAMS": CHEAP_HASHES,
+            }
+        )
     with app.app_context():
         upgrade()
         admin = create_organiser("admin@example.org", PASSWORD, "Admin", is_admin=True)

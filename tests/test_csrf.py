@@ -32,8 +32,9 @@ from campaign.groups import service as groups
 from campaign.models import EventStatus, Organiser, SloganKind, SloganStatus
 from campaign.slogans.service import SloganDetails, add_slogan, review_slogan, suggest_slogan
 from campaign.slogans.views import REVIEW_ACTIONS
-from tests.conftest import PASSWORD, csrf_token, event_details, local_input, sign_in
-from tests.groups.conftest import volunteer
+from tests import helpers
+from tests.factories import PASSWORD, event_details, volunteer
+from tests.helpers import csrf_token, sign_in
 
 REFUSED = "This form has expired or was sent from elsewhere"
 NEW_PASSWORD = "violet tractor climbs the spoon"
@@ -167,25 +168,8 @@ def campaign_form(slug: str, **overrides: str) -> dict[str, str]:
 def event_form(world: World, **overrides: str) -> dict[str, str]:
     start = world.event.starts_at.replace(tzinfo=None)
     end = world.event.ends_at.replace(tzinfo=None)
-    return {
-        "campaign": str(world.campaign.id),
-        "title": "I AM HAZARA at the Reichstag",
-        "venue_type": "government_assembly",
-        "venue_name": "Reichstag building",
-        "address": "Platz der Republik 1",
-        "city": "Berlin",
-        "country": "DE",
-        "latitude": "",
-        "longitude": "",
-        "timezone": "UTC",
-        "local_start": local_input(start),
-        "local_end": local_input(end),
-        "local_signup_deadline": "",
-        "min_group_size": "3",
-        "max_group_size": "8",
-        "description": "Bring water.",
-        **overrides,
-    }
+    where = {"latitude": "", "longitude": "", "timezone": "UTC"}
+    return helpers.event_form(world.campaign.id, start, end, **{**where, **overrides})
 
 
 # --- how to build each POST --------------------------------------------------------------

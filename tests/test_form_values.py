@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 from tests.test_csrf import CASES, RATE_LIMITS, World, case_id, database_snapshot
 
 REFUSED = "This form takes typed text only"

@@ -31,8 +31,8 @@ from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.models import Slogan
 from campaign.slogans.service import MAX_PENDING_SUGGESTIONS_PER_EVENT
-from tests.conftest import csrf_token, sign_in
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
+from tests.helpers import csrf_token, sign_in
 
 RATE_LIMITS = ("SIGN_IN", "REGISTER", "JOIN", "JOIN_CODES", "SUGGEST")
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from campaign.extensions import db
 from campaign.groups import service
 from campaign.models import utcnow
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
 
 PURGED = ["Zahra Qasimi", "Ali Rezaie", "Maryam Jafari"]
 PURGED_MEETING_POINT = "Behind the fountain on Whitehall"

@@ -19,7 +19,7 @@ from campaign import create_app
 from campaign.extensions import db
 from campaign.groups import service
 from campaign.security import redact
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 from tests.served import Browser, LoggedServer
 
 ME_LINK = re.compile(r"/me/([A-Za-z0-9_-]{32,})")

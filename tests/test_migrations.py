@@ -8,18 +8,12 @@ from sqlalchemy import inspect
 
 from campaign import create_app
 from campaign.extensions import db
-from tests.conftest import postgresql_database
+from tests.databases import BACKENDS
 
 TABLES = {"organiser", "campaign", "campaign_admin", "event", "alembic_version"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    else:
-        with postgresql_database(request.getfixturevalue("postgresql_server")) as url:
-            yield url
+pytestmark = pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ Cache-Control at all: a shared computer's back button or disk cache kept them.
 import pytest
 
 from campaign.extensions import db
-from tests.conftest import sign_in
 from tests.every_route import Site, route_id, routes, url_for_rule
+from tests.helpers import sign_in
 
 #: Public resources with no personal data, whose views choose their own caching (or none).
 PUBLIC = {

@@ -18,11 +18,16 @@ from werkzeug.datastructures import Headers
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from bench.load import Server, create_event, prepare_instance
+from bench.load import create_event, prepare_instance
 from campaign import create_app
 from campaign.extensions import db
-from tests.conftest import _config, sign_in
+from tests.databases import app_config
 from tests.every_route import Site, route_id, routes, url_for_rule
+from tests.helpers import sign_in
+from tests.served import Server
+
+# One xdist worker starts the module's gunicorn, not each.
+pytestmark = pytest.mark.xdist_group("odd-hosts")
 
 REFUSED = "This address is not one this site answers to."
 
@@ -90,7 +95,7 @@ def test_good_hosts_are_served(served_app, site, host):
 
 @pytest.mark.parametrize("host", BAD_HOSTS.values(), ids=BAD_HOSTS.keys())
 def test_a_bad_forwarded_host_is_refused_behind_a_trusted_proxy(database_url, site, host):
-    app = create_app({**_config(database_url), "PROXY_FIX_HOPS": 1})
+    app = create_app({**app_config(database_url), "PROXY_FIX_HOPS": 1})
     app.config["TESTING"] = False
     for url in ("/", f"/e/{site.event.ref}/join", "/auth/login", "/nowhere"):
         status, headers, body = call(app, "GET", url, {"X-Forwarded-Host": host})
@@ -101,7 +106,7 @@ def test_a_bad_forwarded_host_is_refused_behind_a_trusted_proxy(database_url, si
 
 def test_an_untrusted_host_gets_the_styled_page(database_url):
     """TRUSTED_HOSTS leaves Flask without a URL adapter in the same way."""
-    app = create_app({**_config(database_url), "TRUSTED_HOSTS": ["campaign.example.org"]})
+    app = create_app({**app_config(database_url), "TRUSTED_HOSTS": ["campaign.example.org"]})
     app.config["TESTING"] = False
     client = app.test_client()
     response = client.get("/auth/login", headers={"Host": "elsewhere.example.org"})

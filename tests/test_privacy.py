@@ -11,8 +11,8 @@ from campaign import crypto
 from campaign.extensions import db
 from campaign.groups import service
 from campaign.models import ContactAccess, Membership
-from tests.conftest import sign_in
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
+from tests.helpers import sign_in
 
 PHONE = "+12015550142"
 EMAIL = "zahra.private@example.org"
@@ -104,6 +104,6 @@ def test_campaign_admins_see_who_saw_contacts(client, signed_in, make_event, mak
 
 
 def _token(client) -> str:
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     return csrf_token(client, "/organise")

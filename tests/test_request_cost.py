@@ -25,7 +25,7 @@ def catalog_loads(app, monkeypatch):
 
 
 def test_joining_reads_no_wtforms_catalog(app, client, make_event, catalog_loads):
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     event = make_event()
     ref = event.ref

@@ -8,16 +8,28 @@ from campaign.dev.scale import seed_scale
 from campaign.exports.views import feed_cache
 from campaign.extensions import db
 from campaign.models import Event, Membership
-from tests.conftest import count_queries, sign_in
-from tests.groups.conftest import fill_group, make_group  # noqa: F401  (fixtures)
+from tests.helpers import count_queries, sign_in
+
+# One xdist worker seeds the module's world (seconds), not each.
+pytestmark = pytest.mark.xdist_group("scale")
+
+
+def _seed(_factory) -> None:
+    seed_scale(10, 60, slug="small")
+    seed_scale(1000, 4000, slug="large")
+
+
+@pytest.fixture(scope="module")
+def seeded(build_world):
+    """Campaigns "small" (10 events, 60 members) and "large" (1,000 and 4,000), seeded once
+    for the module: seeding takes seconds, a copy a fraction of that."""
+    return build_world(_seed)
 
 
 @pytest.fixture
-def small_and_large(app):
-    small = seed_scale(10, 60, slug="small")
-    large = seed_scale(1000, 4000, slug="large")
-    db.session.commit()
-    return small, large
+def small_and_large(app, seeded):
+    """This test's own copy of both campaigns."""
+    seeded.copy()
 
 
 def _queries(client, url) -> int:
@@ -65,7 +77,7 @@ def test_the_feed_costs_the_same_with_10_or_1000_events(app, client, small_and_l
     assert len(warm) == 1
 
 
-def test_the_board_costs_the_same_with_few_or_many_groups(app, make_event, make_group):  # noqa: F811
+def test_the_board_costs_the_same_with_few_or_many_groups(app, make_event, make_group):
     few, many = make_event(max_group_size=8), make_event(max_group_size=8)
     for _ in range(2):
         make_group(few, 3)

@@ -8,8 +8,9 @@ from campaign import create_app
 from campaign.extensions import db
 from campaign.groups import service
 from campaign.security import RedactTokens, redact
-from tests.conftest import _config, csrf_token, sign_in
-from tests.groups.conftest import volunteer
+from tests.databases import app_config
+from tests.factories import volunteer
+from tests.helpers import csrf_token, sign_in
 
 
 @pytest.fixture
@@ -84,7 +85,7 @@ def test_session_cookie_flags(client, make_organiser):
 
 def test_production_cookies_are_secure(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("CAMPAIGN_INSTANCE_PATH", str(tmp_path / "prod"))
-    app = create_app({**_config(database_url), "PREFERRED_URL_SCHEME": "https"})
+    app = create_app({**app_config(database_url), "PREFERRED_URL_SCHEME": "https"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     with app.app_context():

@@ -19,9 +19,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench.load import ROOT, Server, create_event, free_port
+from bench.load import ROOT, create_event
 from campaign.config import defaults
 from campaign_serving.worker import ForwardedHeaders, per_process_limits
+from tests.helpers import free_port
+from tests.served import Server
+
+# Servers timed against slow clients and timeouts: one at a time, in one xdist worker.
+pytestmark = pytest.mark.xdist_group("timing")
 
 #: Join-code lookups per minute from one address, as configured (and documented).
 JOIN_CODES_PER_MINUTE = int(defaults("instance")["RATELIMIT_JOIN_CODES"].split()[0])
@@ -167,15 +172,21 @@ def lookups(port: int, count: int) -> list[int]:
     return [get(port, f"/j?code=NOPE{n:04d}")[0] for n in range(count)]
 
 
-def test_the_default_set_up_enforces_the_configured_join_code_limit(site):
-    database, instance, _ = site
-    server = Server(database, instance, workers=None).start()  # make serve's own settings
+def assert_the_configured_join_code_limit(server: Server) -> None:
+    """15 lookups over the limit from one address: the allowed ones pass, those are 429."""
+    server.start()
     try:
         statuses = lookups(server.port, JOIN_CODES_PER_MINUTE + 15)
     finally:
         server.stop()
     assert 429 not in statuses[:JOIN_CODES_PER_MINUTE]
     assert statuses[JOIN_CODES_PER_MINUTE:] == [429] * 15
+
+
+def test_the_default_set_up_enforces_the_configured_join_code_limit(site):
+    database, instance, _ = site
+    # make serve's own settings
+    assert_the_configured_join_code_limit(Server(database, instance, workers=None))
 
 
 def test_several_workers_counting_alone_refuse_to_start(site, tmp_path):
@@ -254,15 +265,10 @@ def redis_url(tmp_path):
 
 def test_several_workers_sharing_redis_enforce_the_configured_limit(site, redis_url):
     database, instance, _ = site
-    server = Server(
-        database, instance, workers=3, environment={"RATELIMIT_STORAGE_URI": redis_url}
-    ).start()
-    try:
-        statuses = lookups(server.port, JOIN_CODES_PER_MINUTE + 15)
-    finally:
-        server.stop()
-    assert 429 not in statuses[:JOIN_CODES_PER_MINUTE]
-    assert statuses[JOIN_CODES_PER_MINUTE:] == [429] * 15
+    environment = {"RATELIMIT_STORAGE_URI": redis_url}
+    assert_the_configured_join_code_limit(
+        Server(database, instance, workers=3, environment=environment)
+    )
 
 
 # --- forwarded headers -------------------------------------------------------------------

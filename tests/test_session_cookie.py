@@ -11,7 +11,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
 from campaign.sessions import SealedCookie
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 ME_LINK = re.compile(r"/me/([A-Za-z0-9_-]{32,})")
 TOTP_KEY = re.compile(r'class="totp-key">([A-Z2-7]{16,})<')

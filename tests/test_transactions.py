@@ -14,18 +14,35 @@ def sqlite_only(app):
         pytest.skip("SQLite transaction modes")
 
 
-def _immediate() -> bool:
-    return bool(db.session.connection().info.get("sqlite_immediate"))
+def _another_writer_is_locked_out() -> bool:
+    """Whether a second connection trying to write meets the session's write lock (it
+    gives up after 0.1 s and writes nothing either way)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    other = create_engine(str(db.engine.url), connect_args={"timeout": 0.1})
+    try:
+        with other.connect() as connection:
+            connection.exec_driver_sql("UPDATE campaign SET name = name")
+            connection.rollback()
+        return False
+    except OperationalError as error:
+        assert "database is locked" in str(error), error
+        return True
+    finally:
+        other.dispose()
 
 
 def test_a_read_transaction_is_restarted_as_a_writer(sqlite_only, make_campaign):
     make_campaign()
     db.session.scalar(select(Campaign))
-    assert not _immediate()
+    assert not _another_writer_is_locked_out()  # a reader holds no write lock
     begin_write()
-    assert _immediate()
-    begin_write()  # idempotent
-    assert _immediate()
+    assert _another_writer_is_locked_out()  # BEGIN IMMEDIATE: the lock is taken at once
+    begin_write()  # idempotent: the same transaction keeps the lock
+    assert _another_writer_is_locked_out()
+    db.session.commit()
+    assert not _another_writer_is_locked_out()
 
 
 def test_a_transaction_that_wrote_keeps_its_work(sqlite_only, make_campaign):

@@ -17,7 +17,10 @@ from sqlalchemy.exc import OperationalError
 from campaign import create_app
 from campaign.extensions import db
 from campaign.models import Event
-from tests.conftest import _config
+from tests.databases import app_config as _config
+
+#: Timed waits: run beside the other timing tests, one at a time (see the Makefile).
+pytestmark = pytest.mark.xdist_group("timing")
 
 #: How long the busy process keeps writing, and how long each of its writes holds the lock.
 HOG_SECONDS = 4.0

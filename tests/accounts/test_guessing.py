@@ -4,7 +4,6 @@ device cookies), one answer whoever the email belongs to, and campaign words ref
 passwords."""
 
 import re
-import threading
 from datetime import timedelta
 
 import pyotp
@@ -14,7 +13,8 @@ from sqlalchemy import func, select
 from campaign.accounts import service
 from campaign.extensions import db
 from campaign.models import Organiser, utcnow
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.factories import PASSWORD
+from tests.helpers import csrf_token, race, sign_in
 
 DEVICE_COOKIE = "organiser_device"
 WRONG = "wrong password here"
@@ -385,31 +385,9 @@ THREADS = 12
 
 
 def _race(app, work) -> list[str | None]:
-    """``work(i)`` in THREADS threads released at once, each in its own app context and
-    transaction, committed as the view does (failures too: they count)."""
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str | None] = []
-
-    def run(i):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                outcome = refused(lambda: work(i))
-                db.session.commit()
-                outcomes.append(outcome)
-            except Exception as error:  # a crash is an outcome to count
-                db.session.rollback()
-                outcomes.append(f"crash: {error!r}")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    db.session.rollback()
-    return outcomes
+    """``work(i)`` in THREADS threads at once, each committed as the view does (failures
+    too: they count): None when it got in, or the code it was refused with."""
+    return race(app, work, threads=THREADS, refusals=(service.AccountError,))
 
 
 def _failures(organiser_id: int) -> int:

@@ -9,7 +9,8 @@ import pytest
 from campaign.accounts import service
 from campaign.extensions import db
 from campaign.models import utcnow
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.factories import PASSWORD
+from tests.helpers import csrf_token, sign_in, submit
 
 
 @pytest.mark.parametrize(
@@ -29,10 +30,10 @@ def test_a_password_made_of_the_persons_own_email_is_refused(app):
 
 def test_registration_says_why(client):
     url = "/auth/register"
-    response = client.post(
+    response = submit(
+        client,
         url,
-        data={
-            "csrf_token": csrf_token(client, url),
+        {
             "display_name": "A",
             "email": "a@example.org",
             "password": "password1234",

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from campaign.accounts import service
 from campaign.extensions import db
 from campaign.models import Organiser
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def test_passwords_are_hashed_with_argon2(make_organiser):

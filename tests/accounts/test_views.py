@@ -2,7 +2,8 @@ from sqlalchemy import func, select
 
 from campaign.extensions import db
 from campaign.models import Organiser
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.factories import PASSWORD
+from tests.helpers import csrf_token, sign_in
 
 
 def _register(client, **overrides):

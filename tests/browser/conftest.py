@@ -1,8 +1,9 @@
 """Browser fixtures: the app served on a loopback port, and Debian's Chromium through Playwright.
 
-``live_server`` builds on the ``app`` fixture, so every browser test runs once on SQLite and
-once on PostgreSQL. The server thread makes its own app and request contexts for each
-request; the test's own app context (pushed by ``app``) stays for factories and queries.
+``live_server`` builds on the ``app`` fixture; the browser test modules run on SQLite only
+(``pytestmark = SQLITE_ONLY``): the database is tested by the rest of the suite. The server
+thread makes its own app and request contexts for each request; the test's own app context
+(pushed by ``app``) stays for factories and queries.
 Call ``db.session.rollback()`` before reading what the browser changed: it ends the test's
 transaction so the next query sees the latest data (SQLite keeps a snapshot per transaction).
 """
@@ -14,11 +15,10 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.helpers import DESKTOP, PHONE  # noqa: F401  (their old home)
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
 @pytest.fixture

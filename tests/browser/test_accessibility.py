@@ -9,9 +9,12 @@ from campaign.events.service import update_event
 from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.models import EventStatus
-from tests.browser.conftest import DESKTOP
-from tests.conftest import PASSWORD, event_details
-from tests.groups.conftest import volunteer
+from tests.databases import SQLITE_ONLY
+from tests.factories import PASSWORD, event_details, volunteer
+from tests.helpers import DESKTOP
+
+# Pages in a browser, not the database: SQLite only.
+pytestmark = SQLITE_ONLY
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}

@@ -7,6 +7,11 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.databases import SQLITE_ONLY
+
+# Pages in a browser, not the database: SQLite only.
+pytestmark = SQLITE_ONLY
+
 WIDTH_320 = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_touch": True}
 
 

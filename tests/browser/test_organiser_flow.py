@@ -10,8 +10,12 @@ from sqlalchemy import func, select
 
 from campaign.extensions import db
 from campaign.models import Event, EventStatus
-from tests.browser.conftest import DESKTOP, PHONE
-from tests.conftest import PASSWORD, local_input
+from tests.databases import SQLITE_ONLY
+from tests.factories import PASSWORD
+from tests.helpers import DESKTOP, PHONE, local_input
+
+# Pages in a browser, not the database: SQLite only.
+pytestmark = SQLITE_ONLY
 
 KARACHI = ZoneInfo("Asia/Karachi")  # UTC+5 all year: no daylight saving time
 

@@ -7,8 +7,11 @@ from playwright.sync_api import expect
 from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.slogans import service
-from tests.groups.conftest import volunteer
-from tests.slogans.conftest import with_bank  # noqa: F401  (fixture)
+from tests.databases import SQLITE_ONLY
+from tests.factories import volunteer
+
+# Pages in a browser, not the database: SQLite only.
+pytestmark = SQLITE_ONLY
 
 PORTRAIT = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 LANDSCAPE = {"viewport": {"width": 740, "height": 360}, "is_mobile": True, "has_touch": True}
@@ -16,7 +19,7 @@ WIDTH_320 = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_
 
 
 @pytest.fixture
-def member_token(make_campaign, make_event, with_bank):  # noqa: F811
+def member_token(make_campaign, make_event, with_bank):
     campaign = with_bank(make_campaign())
     event = make_event(campaign=campaign)
     leader = groups.start_group(event, volunteer(display_name="Leader"))

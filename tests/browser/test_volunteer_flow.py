@@ -9,6 +9,10 @@ from sqlalchemy import func, select
 
 from campaign.extensions import db
 from campaign.models import Group, Membership
+from tests.databases import SQLITE_ONLY
+
+# Pages in a browser, not the database: SQLite only.
+pytestmark = SQLITE_ONLY
 
 PHONE_390 = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 

@@ -7,7 +7,7 @@ import pytest
 
 from campaign.campaigns import search
 from campaign.models import EventStatus, VenueType, utcnow
-from tests.conftest import count_queries
+from tests.helpers import count_queries
 
 RESULT = re.compile(r'<h3><a href="/e/([a-z0-9]+)">')
 
@@ -18,14 +18,13 @@ def refs(client, url) -> list[str]:
     return RESULT.findall(response.get_data(as_text=True))
 
 
-@pytest.fixture
-def world(make_campaign, make_event):
-    campaign = make_campaign()
+def _build(factory) -> tuple:
+    campaign = factory.campaign()
     start = (utcnow() + timedelta(days=5)).replace(hour=12, minute=0, second=0, microsecond=0)
 
     def event(title, city, country, zone, lat, lon, venue=VenueType.GOVERNMENT_ASSEMBLY, days=0):
         local = (start + timedelta(days=days)).replace(tzinfo=None)
-        return make_event(
+        return factory.event(
             campaign=campaign,
             title=title,
             city=city,
@@ -47,13 +46,25 @@ def world(make_campaign, make_event):
         "sydney": event("Martin Place", "Sydney", "AU", "Australia/Sydney", -33.87, 151.21, days=3),
         "nowhere": event("No map", "Toronto", "CA", "America/Toronto", None, None, days=4),
     }
-    make_event(campaign=campaign, status=EventStatus.DRAFT, title="Westminster draft")
-    return campaign, {name: e.ref for name, e in events.items()}, start
+    factory.event(campaign=campaign, status=EventStatus.DRAFT, title="Westminster draft")
+    return campaign.slug, {name: e.ref for name, e in events.items()}, start
+
+
+@pytest.fixture(scope="module")
+def built_world(build_world):
+    """Five events in five countries and a draft, made once for the module."""
+    return build_world(_build)
+
+
+@pytest.fixture
+def world(app, built_world):
+    """This test's own copy of the world: (campaign slug, event refs by city, first start)."""
+    return built_world.copy()
 
 
 def test_everything_upcoming_in_date_order_and_never_drafts(client, world):
-    campaign, ref, _ = world
-    assert refs(client, f"/c/{campaign.slug}") == [
+    slug, ref, _ = world
+    assert refs(client, f"/c/{slug}") == [
         ref["london"],
         ref["berlin"],
         ref["quetta"],
@@ -76,21 +87,21 @@ def test_everything_upcoming_in_date_order_and_never_drafts(client, world):
     ],
 )
 def test_filters(client, world, query, expected):
-    campaign, ref, _ = world
-    assert refs(client, f"/c/{campaign.slug}{query}") == [ref[name] for name in expected]
+    slug, ref, _ = world
+    assert refs(client, f"/c/{slug}{query}") == [ref[name] for name in expected]
 
 
 def test_date_range_uses_each_events_own_day(client, world):
-    campaign, ref, start = world
+    slug, ref, start = world
     first = start.date()
     since, until = first + timedelta(days=1), first + timedelta(days=2)
-    url = f"/c/{campaign.slug}?date_from={since}&date_to={until}"
+    url = f"/c/{slug}?date_from={since}&date_to={until}"
     assert refs(client, url) == [ref["berlin"], ref["quetta"]]
 
 
 def test_no_results_says_so(client, world):
-    campaign, _, _ = world
-    page = client.get(f"/c/{campaign.slug}?q=atlantis").get_data(as_text=True)
+    slug, _, _ = world
+    page = client.get(f"/c/{slug}?q=atlantis").get_data(as_text=True)
     assert "0 events found" in page
     assert "No event matches" in page
 
@@ -111,16 +122,16 @@ def test_no_results_says_so(client, world):
     ],
 )
 def test_bad_parameters_get_a_message_never_a_500(client, world, query, message):
-    campaign, _, _ = world
-    response = client.get(f"/c/{campaign.slug}{query}")
+    slug, _, _ = world
+    response = client.get(f"/c/{slug}{query}")
     assert response.status_code == 200
     if message:
         assert message in response.get_data(as_text=True)
 
 
 def test_near_me_is_nearest_first_with_distances(client, world):
-    campaign, ref, _ = world
-    page = client.get(f"/c/{campaign.slug}?lat=52.37&lon=4.90").get_data(as_text=True)  # Amsterdam
+    slug, ref, _ = world
+    page = client.get(f"/c/{slug}?lat=52.37&lon=4.90").get_data(as_text=True)  # Amsterdam
     assert RESULT.findall(page) == [ref["london"], ref["berlin"], ref["quetta"], ref["sydney"]]
     assert re.search(r">35\d km away<", page)  # Amsterdam to London
     assert search.distance_km((52.37, 4.90), (51.50, -0.12)) == pytest.approx(357.5, abs=2)
@@ -139,10 +150,10 @@ def test_pages(client, make_campaign, make_event, monkeypatch):
 
 
 def test_counts_by_country_and_the_map_points(client, world):
-    campaign, ref, _ = world
-    page = client.get(f"/c/{campaign.slug}").get_data(as_text=True)
-    assert f'href="/c/{campaign.slug}?country=PK">Pakistan</a>' in page
-    points = client.get(f"/c/{campaign.slug}/map.json?country=DE").get_json()["events"]
+    slug, ref, _ = world
+    page = client.get(f"/c/{slug}").get_data(as_text=True)
+    assert f'href="/c/{slug}?country=PK">Pakistan</a>' in page
+    points = client.get(f"/c/{slug}/map.json?country=DE").get_json()["events"]
     assert points == [
         {
             "title": "Brandenburg stand",
@@ -152,7 +163,7 @@ def test_counts_by_country_and_the_map_points(client, world):
             "url": f"/e/{ref['berlin']}",
         }
     ]
-    assert len(client.get(f"/c/{campaign.slug}/map.json").get_json()["events"]) == 4
+    assert len(client.get(f"/c/{slug}/map.json").get_json()["events"]) == 4
 
 
 def test_the_page_costs_the_same_queries_with_more_events(client, make_campaign, make_event):

@@ -2,7 +2,7 @@
 is a match on five columns of every event, so a long list of short words is expensive."""
 
 from campaign.campaigns.search import MAX_WORDS, parse_search
-from tests.conftest import count_queries
+from tests.helpers import count_queries
 
 
 def test_many_words_are_cut_with_a_message(client, make_campaign, make_event):

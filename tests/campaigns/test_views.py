@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from campaign.extensions import db
 from campaign.models import Campaign
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 
 def _form(client, url, **overrides):

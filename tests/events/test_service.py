@@ -5,7 +5,7 @@ import pytest
 from campaign.access import NotAllowed
 from campaign.events import service
 from campaign.models import EventStatus, utcnow
-from tests.conftest import event_details
+from tests.factories import event_details
 
 
 def _next_spring_forward_in_london() -> datetime:

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from campaign.extensions import db
 from campaign.models import Event, EventStatus, VenueType, utcnow
-from tests.conftest import count_queries, csrf_token, local_input
 from tests.events.test_service import _next_spring_forward_in_london
+from tests.helpers import count_queries, csrf_token, event_form, local_input
 
 
 def _start():
@@ -17,27 +17,8 @@ def _start():
 
 def _form(client, campaign, **overrides):
     start = _start()
-    data = {
-        "csrf_token": csrf_token(client, "/organise/events/new"),
-        "campaign": str(campaign.id),
-        "title": "I AM HAZARA at the Reichstag",
-        "venue_type": "government_assembly",
-        "venue_name": "Reichstag building",
-        "address": "Platz der Republik 1",
-        "city": "Berlin",
-        "country": "DE",
-        "latitude": "52.5186",
-        "longitude": "13.3762",
-        "timezone": "Europe/Berlin",
-        "local_start": local_input(start),
-        "local_end": local_input(start + timedelta(hours=2)),
-        "local_signup_deadline": "",
-        "min_group_size": "3",
-        "max_group_size": "8",
-        "description": "Bring water.",
-    }
-    data.update(overrides)
-    return data
+    fields = event_form(campaign.id, start, start + timedelta(hours=2), **overrides)
+    return {"csrf_token": csrf_token(client, "/organise/events/new"), **fields}
 
 
 def _event_count():
@@ -293,7 +274,7 @@ def test_submit_review_and_publish_through_the_pages(client, app, signed_in, mak
     assert event.status is EventStatus.PENDING
 
     admin_client = app.test_client()
-    from tests.conftest import sign_in
+    from tests.helpers import sign_in
 
     sign_in(admin_client, event.campaign.admins[0].email)
     queue = admin_client.get("/organise/review").get_data(as_text=True)

@@ -10,8 +10,7 @@ from campaign.events.service import cancel_event, update_event
 from campaign.extensions import db
 from campaign.groups import service
 from campaign.models import EventStatus, VenueType, utcnow
-from tests.conftest import event_details
-from tests.groups.conftest import volunteer
+from tests.factories import event_details, volunteer
 
 
 def calendar_of(response) -> Calendar:
@@ -239,7 +238,7 @@ def test_the_feed_is_built_once_and_served_from_cache(app, client, make_campaign
     campaign = make_campaign()
     make_event(campaign=campaign)
     url = f"/c/{campaign.slug}/calendar.ics"
-    from tests.conftest import count_queries
+    from tests.helpers import count_queries
 
     first = client.get(url)
     with count_queries() as statements:

@@ -6,7 +6,7 @@ import gzip
 import pytest
 
 from campaign.exports.fastpath import FeedFastPath
-from tests.conftest import count_queries
+from tests.helpers import count_queries
 
 ASKS = {
     "plain": ("", {}),

@@ -1,7 +1,8 @@
 """Through gunicorn with several worker processes: requests for one uncached campaign feed
 arriving together, each with its own Host header, cause one build between them; while it
 builds, the others are answered (the build's bytes, or "come back" with Retry-After) and
-other pages keep answering."""
+other pages keep answering. On SQLite: what is tested is the server's one build, not the
+database (the feed's queries run on both in tests/exports/test_feed_builds.py)."""
 
 import http.client
 import threading
@@ -9,23 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from bench.load import Server, create_event, prepare_instance
-from tests.conftest import postgresql_database
+from bench.load import create_event, prepare_instance
+from tests.served import Server
+
+# Builds timed across server workers: one at a time, in one xdist worker.
+pytestmark = pytest.mark.xdist_group("timing")
 
 REQUESTS = 8
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'served.sqlite3'}"
-    else:
-        with postgresql_database(request.getfixturevalue("postgresql_server")) as url:
-            yield url
-
-
 @pytest.fixture
-def serve(database, tmp_path, monkeypatch):
+def serve(empty_database_url, tmp_path, monkeypatch):
     """serve(wait=…, build_seconds=…): gunicorn, 3 workers, campaign "load" with one event;
     every feed build is logged to a file and takes at least ``build_seconds``."""
     servers = []
@@ -35,13 +30,13 @@ def serve(database, tmp_path, monkeypatch):
         prepare_instance(instance)
         with (instance / "config.py").open("a") as config:
             config.write(f"FEED_BUILD_WAIT_SECONDS = {wait}\n")
-        create_event(database, instance)
+        create_event(empty_database_url, instance)
         log = tmp_path / "builds.log"
         log.touch()
         monkeypatch.setenv("FEED_TEST_BUILD_LOG", str(log))
         monkeypatch.setenv("FEED_TEST_BUILD_SECONDS", str(build_seconds))
         app = "tests.exports.counting_app:create_app()"
-        servers.append(Server(database, instance, workers=3, app=app).start())
+        servers.append(Server(empty_database_url, instance, workers=3, app=app).start())
         return servers[-1], log
 
     yield start

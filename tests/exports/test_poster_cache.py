@@ -6,7 +6,7 @@ import pytest
 from campaign.events.service import update_event
 from campaign.exports import views
 from campaign.extensions import db
-from tests.conftest import event_details
+from tests.factories import event_details
 
 
 @pytest.fixture

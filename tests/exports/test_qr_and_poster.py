@@ -9,8 +9,8 @@ from campaign.exports.qr import qr_png, qr_svg
 from campaign.extensions import db
 from campaign.groups import service
 from campaign.models import EventStatus
-from tests.exports.conftest import decode_qr_png, pdf_page_to_png, svg_to_png
-from tests.groups.conftest import volunteer
+from tests.exports.pictures import decode_qr_png, pdf_page_to_png, svg_to_png
+from tests.factories import volunteer
 
 YEAR = 365 * 24 * 3600
 

@@ -1,46 +1,23 @@
 """Many volunteers at once, through real transactions on separate connections."""
 
-import threading
-
 from sqlalchemy import func, select
 
 from campaign.extensions import db
 from campaign.groups import service
 from campaign.groups.service import SignUpError
 from campaign.models import Event, Group, Membership
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
+from tests.helpers import race
 
 THREADS = 16
 
 
 def _race(app, work) -> list[str]:
-    """Run ``work(i)`` in THREADS threads released at once, each in its own app context."""
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-
-    def run(i):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                work(i)
-                db.session.commit()
-                outcomes.append("joined")
-            except SignUpError as error:
-                db.session.rollback()
-                outcomes.append(error.code)
-            except Exception as error:
-                db.session.rollback()
-                outcomes.append(f"crash: {error!r}")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    db.session.rollback()
-    return outcomes
+    """``work(i)`` in THREADS threads at once: "joined", or the code it was refused with
+    (its transaction rolled back, as the view does)."""
+    return race(
+        app, work, threads=THREADS, refusals=(SignUpError,), done="joined", commit_refused=False
+    )
 
 
 def test_one_group_is_never_overfilled(app, make_event, make_group):

@@ -7,7 +7,7 @@ from campaign.extensions import db
 from campaign.groups import service
 from campaign.groups.contacts import normalise_contact
 from campaign.models import ContactKind
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
 
 SPACES = {
     "tab": "\t",

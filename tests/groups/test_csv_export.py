@@ -9,7 +9,7 @@ import pytest
 from campaign.extensions import db
 from campaign.groups import service
 from campaign.groups.board import spreadsheet_text
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 

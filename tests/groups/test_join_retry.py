@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from campaign.extensions import db
 from campaign.groups import service
 from campaign.models import Membership
-from tests.conftest import csrf_token
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
+from tests.helpers import csrf_token
 
 ME_LINK = re.compile(r"/me/([A-Za-z0-9_-]{32,})$")
 ATTEMPT = re.compile(r'name="attempt"[^>]*value="([^"]*)"')

@@ -8,9 +8,9 @@ from campaign.extensions import db
 from campaign.groups import service
 from campaign.localtime import NonexistentLocalTime, local_to_utc
 from campaign.models import Group, utcnow
-from tests.conftest import csrf_token
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
 from tests.groups.test_service import _code
+from tests.helpers import csrf_token
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -17,7 +17,7 @@ from campaign.models import (
     Membership,
     utcnow,
 )
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
 
 
 def _code(call, *args, **kwargs) -> str:

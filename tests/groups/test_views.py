@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from campaign.extensions import db
 from campaign.models import ContactAccess, EventStatus, Group, Membership, utcnow
-from tests.conftest import csrf_token, local_input, sign_in
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
+from tests.helpers import csrf_token, local_input, sign_in
 
 ME_LINK = re.compile(r"/me/([A-Za-z0-9_-]{32,})")
 

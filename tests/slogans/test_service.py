@@ -9,7 +9,7 @@ from campaign.groups import service as groups
 from campaign.models import Slogan, SloganKind, SloganStatus
 from campaign.slogans import service
 from campaign.slogans.service import SloganDetails, SloganError
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
 
 
 def details(text="ANSWER PLEASE", language="en", kind=SloganKind.CALL, theme=""):

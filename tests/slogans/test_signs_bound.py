@@ -12,7 +12,7 @@ from campaign.slogans import service
 from campaign.slogans import views as slogan_views
 from campaign.slogans.render import SignPage, layout_sign, page_size
 from campaign.slogans.service import SloganDetails, add_slogan
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
 from tests.slogans.test_render import FONTS
 
 URDU = "ہم سب ایک ہیں اور امن کے ساتھ کھڑے خاموش نہیں رہیں گے کیونکہ انصاف سب کا حق ہے"

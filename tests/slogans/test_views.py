@@ -10,8 +10,8 @@ from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.models import Slogan, SloganStatus
 from campaign.slogans import service
-from tests.conftest import csrf_token
-from tests.groups.conftest import volunteer
+from tests.factories import volunteer
+from tests.helpers import csrf_token
 
 
 def pdf_texts(response) -> list[str]:
