@@ -11,10 +11,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 
 from campaign.accounts.service import create_organiser, find_by_email
 from campaign.campaigns.service import CampaignDetails, create_campaign
@@ -130,7 +131,7 @@ def seed_scale(
                 "published_at": now,
             }
         )
-    event_ids = []
+    event_ids: list[int] = []
     for batch in _batches(event_rows):
         event_ids += db.session.scalars(
             insert(Event).returning(Event.id, sort_by_parameter_order=True), batch
@@ -164,7 +165,7 @@ def seed_scale(
             )
             group_sizes.append((event_id, size))
             count -= size
-    group_ids = []
+    group_ids: list[int] = []
     for batch in _batches(group_rows):
         group_ids += db.session.scalars(
             insert(Group).returning(Group.id, sort_by_parameter_order=True), batch
@@ -206,7 +207,7 @@ def seed_scale(
 
 
 def _insert_members(rows: list[dict]) -> None:
-    db.session.execute(insert(Membership.__table__), rows)
+    db.session.execute(insert(cast(Table, Membership.__table__)), rows)
 
 
 def scale_campaign_exists(slug: str) -> bool:

@@ -107,7 +107,7 @@ def _new_slogan(campaign_id: int, details: SloganDetails, **columns) -> Slogan:
 
 
 def update_slogan(slogan: Slogan, admin: Organiser, details: SloganDetails) -> None:
-    campaign = db.session.get(Campaign, slogan.campaign_id)
+    campaign = db.session.get_one(Campaign, slogan.campaign_id)
     require(administers(admin, campaign))
     details = _clean(details)
     if _duplicate(campaign, details, exclude_id=slogan.id):
@@ -119,7 +119,7 @@ def update_slogan(slogan: Slogan, admin: Organiser, details: SloganDetails) -> N
 
 def review_slogan(slogan: Slogan, admin: Organiser, status: SloganStatus) -> None:
     """Approve a suggestion, retire a slogan, or bring a retired one back."""
-    require(administers(admin, db.session.get(Campaign, slogan.campaign_id)))
+    require(administers(admin, db.session.get_one(Campaign, slogan.campaign_id)))
     slogan.status = status
     slogan.reviewed_by_id = admin.id
     slogan.reviewed_at = utcnow()
