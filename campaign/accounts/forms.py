@@ -26,7 +26,7 @@ ACCOUNT_MESSAGES = {
     ),
 }
 #: Where the current password is typed, a wrong one is shown.
-_WRONG_PASSWORD = {"wrong_password": "current_password"}
+_WRONG_PASSWORD = {"wrong_password": "current_password"}  # nosec B105 (a field name)
 
 
 class AccountForm(ServiceProblemsForm):
