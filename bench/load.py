@@ -160,27 +160,33 @@ class Outcome:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+def join_form(connection: http.client.HTTPConnection, ref: str) -> tuple[str, str | None]:
+    """GET the join form: (session cookie, CSRF token, None when the page had none)."""
+    connection.request("GET", f"/e/{ref}/join")
+    page = connection.getresponse()
+    body = page.read().decode()
+    cookie = "; ".join(
+        value.split(";")[0]
+        for value in page.headers.get_all("Set-Cookie") or []
+        if value.startswith("session=")
+    )
+    match = CSRF.search(body)
+    return cookie, match.group(1) if page.status == 200 and match else None
+
+
 def join_once(server: str, ref: str, n: int, contact: str, outcome: Outcome) -> None:
     host, port = server.split(":")
     started = time.perf_counter()
     try:
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
-        connection.request("GET", f"/e/{ref}/join")
-        page = connection.getresponse()
-        body = page.read().decode()
-        cookie = "; ".join(
-            value.split(";")[0]
-            for value in page.headers.get_all("Set-Cookie") or []
-            if value.startswith("session=")
-        )
-        match = CSRF.search(body)
-        if page.status != 200 or match is None:
+        cookie, csrf_token = join_form(connection, ref)
+        if csrf_token is None:
             with outcome.lock:
                 outcome.refused += 1
             return
         form = urlencode(
             {
-                "csrf_token": match.group(1),
+                "csrf_token": csrf_token,
                 "display_name": f"Load {n}",
                 "contact": contact,
                 "pledge": "y",

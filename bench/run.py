@@ -32,9 +32,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load import Server, free_port, prepare_instance  # noqa: E402
+from bench.load import Server, free_port, join_form, prepare_instance  # noqa: E402
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
@@ -184,15 +183,10 @@ def _join_tokens(port: int, ref: str, count: int) -> list[tuple[str, str]]:
     pairs = []
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for _ in range(count):
-        connection.request("GET", f"/e/{ref}/join")
-        response = connection.getresponse()
-        body = response.read().decode()
-        cookie = "; ".join(
-            v.split(";")[0]
-            for v in response.headers.get_all("Set-Cookie") or []
-            if v.startswith("session=")
-        )
-        pairs.append((cookie, CSRF.search(body).group(1)))
+        cookie, csrf_token = join_form(connection, ref)
+        if csrf_token is None:
+            raise RuntimeError("the join form did not load")
+        pairs.append((cookie, csrf_token))
     return pairs
 
 
