@@ -246,8 +246,8 @@ def _listings(monkeypatch, folder: Path) -> list:
     return seen
 
 
-@SQLITE_ONLY  # 2,000 feeds through the disk cache: the cache is tested, not the database
-def test_thousands_of_filters_leave_a_bounded_cache_and_no_folder_scans(
+@SQLITE_ONLY  # 200 feeds through the disk cache: the cache is tested, not the database
+def test_ten_times_more_filters_than_the_cache_holds_leave_it_bounded(
     app, client, make_campaign, make_event, monkeypatch
 ):
     app.config.update(
@@ -259,7 +259,7 @@ def test_thousands_of_filters_leave_a_bounded_cache_and_no_folder_scans(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "0123456789abcdef0123456789abcdef.ics.gz").write_bytes(b"x" * 1000)  # old format
     listings = _listings(monkeypatch, folder)
-    for n in range(2000):
+    for n in range(200):  # ten times what the cache may keep
         response = client.get(f"/c/{campaign.slug}/calendar.ics?city=nowhere-{n}")
         assert response.status_code == 200
     assert len(listings) <= 1  # once, to start the index (and clear the old format)
@@ -268,7 +268,7 @@ def test_thousands_of_filters_leave_a_bounded_cache_and_no_folder_scans(
     assert len(kept) <= 20
     assert sum(p.stat().st_size for p in kept) <= 200_000
     assert {p.name for p in files} - {p.name for p in kept} == {"index.json"}
-    assert len(feed_cache()) <= 2000  # memory: bounded in bytes (64 MB), checked elsewhere
+    assert len(feed_cache()) <= 200  # memory: bounded in bytes (64 MB), checked elsewhere
 
 
 def test_disk_cache_keeps_the_newest_and_counts_bytes(tmp_path):
