@@ -11,7 +11,7 @@ from campaign.groups import service as groups
 from campaign.models import Slogan, SloganStatus
 from campaign.slogans import service
 from tests.factories import volunteer
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, submit
 
 
 def pdf_texts(response) -> list[str]:
@@ -134,29 +134,15 @@ def test_leader_asks_for_a_new_set_in_persian(client, group_of_three):
 def test_a_volunteer_suggests_and_the_admin_approves(client, signed_in, group_of_three):
     event, _group, tokens = group_of_three
     url = f"/me/{tokens[1]}"
-    client.post(
-        f"{url}/slogans/suggest",
-        data={
-            "csrf_token": csrf_token(client, url),
-            "text": "WE ARE STILL HERE",
-            "language": "en",
-            "kind": "question",
-        },
-    )
+    suggestion = {"text": "WE ARE STILL HERE", "language": "en", "kind": "question"}
+    submit(client, f"{url}/slogans/suggest", suggestion, form_from=url)
     response = client.get(url)
     assert "admins will read your suggestion" in response.get_data(as_text=True)
     slogan = db.session.scalar(select(Slogan).where(Slogan.text == "WE ARE STILL HERE"))
     assert slogan.status is SloganStatus.SUGGESTED
 
-    client.post(
-        f"{url}/slogans/suggest",
-        data={
-            "csrf_token": csrf_token(client, url),
-            "text": "DEATH TO THEM",
-            "language": "en",
-            "kind": "call",
-        },
-    )
+    abuse = {"text": "DEATH TO THEM", "language": "en", "kind": "call"}
+    submit(client, f"{url}/slogans/suggest", abuse, form_from=url)
     blocked = client.get(url)
     assert "contains a word the campaign does not use" in blocked.get_data(as_text=True)
 
