@@ -326,7 +326,7 @@ def _on_begin(conn) -> None:
     if not immediate:
         conn.exec_driver_sql("BEGIN")
         return
-    gate = conn.engine.info_write_gate  # type: ignore[attr-defined]
+    gate = conn.engine.info_write_gate
     gate.enter(conn.info)
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -217,7 +217,9 @@ def search_events(campaign: Campaign, params: SearchParams) -> SearchResult:
     offset = (params.page - 1) * PAGE_SIZE
     distances: dict[int, float] = {}
     if params.near is None:
-        total = db.session.scalar(select(func.count(Event.id)).where(and_(*conditions)))
+        total = db.session.execute(
+            select(func.count(Event.id)).where(and_(*conditions))
+        ).scalar_one()
         events = list(
             db.session.scalars(
                 select(Event)

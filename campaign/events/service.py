@@ -216,7 +216,7 @@ def largest_group_size(event: Event) -> int:
         .group_by(Membership.group_id)
         .subquery()
     )
-    return db.session.scalar(select(func.coalesce(func.max(per_group.c.members), 0)))
+    return db.session.execute(select(func.coalesce(func.max(per_group.c.members), 0))).scalar_one()
 
 
 def _same(stored, typed) -> bool:

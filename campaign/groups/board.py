@@ -72,10 +72,9 @@ def merge(ref: str):
     if not form.validate_on_submit():
         flash(_("Choose two groups to merge."), "error")
         return redirect(url_for(".board", ref=ref))
-    source, target = (
-        db.session.get(Group, form.source.data),
-        db.session.get(Group, form.target.data),
-    )
+    # The form accepts only this event's groups, so both exist.
+    source = db.session.get_one(Group, form.source.data)
+    target = db.session.get_one(Group, form.target.data)
     return apply_change(
         lambda: service.merge_groups(source, target, current_user),
         done=_("Groups merged. Their members see the change on their pages."),

@@ -139,11 +139,11 @@ def suggest_slogan(membership: Membership, details: SloganDetails) -> Slogan:
         raise SloganError("bad_language", "language")
     if _duplicate(event.campaign, details):
         raise SloganError("duplicate", "text")
-    pending = db.session.scalar(
+    pending = db.session.execute(
         select(func.count(Slogan.id)).where(
             Slogan.suggested_at_event_id == event.id, Slogan.status == SloganStatus.SUGGESTED
         )
-    )
+    ).scalar_one()
     if pending >= MAX_PENDING_SUGGESTIONS_PER_EVENT:
         raise SloganError("too_many_suggestions", "text")
     suggested = {"status": SloganStatus.SUGGESTED, "suggested_at_event_id": event.id}
