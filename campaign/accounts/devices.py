@@ -2,7 +2,6 @@
 OWASP's answer to lock-outs): failed sign-ins elsewhere never lock the organiser's own
 devices out, and each device's own failures lock only that device."""
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -11,6 +10,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 
 from campaign.extensions import db
+from campaign.lookup import hash_token
 from campaign.models import Organiser, OrganiserDevice
 
 COOKIE = "organiser_device"
@@ -27,10 +27,6 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(key, salt="organiser-device")
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def recognise(organiser: Organiser, cookie: str | None, *, now: datetime) -> OrganiserDevice | None:
     """The organiser's device holding this cookie; None for no cookie, a forged or expired
     one, another organiser's, or one forgotten (e.g. at a password change)."""
@@ -44,7 +40,7 @@ def recognise(organiser: Organiser, cookie: str | None, *, now: datetime) -> Org
         return None
     device = db.session.scalar(
         select(OrganiserDevice).where(
-            OrganiserDevice.token_hash == _hash(token),
+            OrganiserDevice.token_hash == hash_token(token),
             OrganiserDevice.organiser_id == organiser.id,
         )
     )
@@ -63,7 +59,7 @@ def remember(organiser: Organiser, cookie: str | None, *, now: datetime) -> str:
     if device is None:
         device = OrganiserDevice(organiser_id=organiser.id, created_at=now)
         db.session.add(device)
-    device.token_hash = _hash(token)
+    device.token_hash = hash_token(token)
     device.last_used_at = now
     device.failed_sign_ins = 0
     device.locked_until = None
