@@ -126,10 +126,16 @@ def public_group(code: str) -> Group | None:
     return group if group is not None and group.event.is_public else None
 
 
-def membership_or_404(token: str) -> Membership:
+def membership_or_404(token: str, *, verified: bool = True) -> Membership:
     """The member behind a /me/ link, or a 404 that also answers a retry whose first send
-    took effect (a leave, a removal): it says what an unknown link can mean, for any link."""
+    took effect (a leave, a removal): it says what an unknown link can mean, for any link.
+
+    ``verified``: only a member who proved their contact (the default) may see anything
+    of the group: its calendar, signs, members, meeting point. The pages that let a
+    newcomer confirm (or give up) their seat pass False."""
     membership = membership_by_token(token)
+    if membership is not None and verified and membership.verified_at is None:
+        abort(404)
     if membership is None:
         message = _(
             "This link does not lead to a group (any more). If you left the group, or its "

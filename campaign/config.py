@@ -19,6 +19,7 @@ def defaults(instance_path: str) -> dict:
         **_security_defaults(),
         **_rate_limit_defaults(),
         **_page_defaults(),
+        **_messaging_defaults(instance_path),
     }
 
 
@@ -75,6 +76,8 @@ def _rate_limit_defaults() -> dict:
         "RATELIMIT_JOIN": "10 per minute;60 per hour",
         "RATELIMIT_JOIN_CODES": "30 per minute;300 per hour",
         "RATELIMIT_SUGGEST": "10 per hour",
+        #: Typing verification codes and asking for new ones or a lost link, per address.
+        "RATELIMIT_VERIFY": "10 per minute;60 per hour",
     }
 
 
@@ -93,6 +96,65 @@ def _page_defaults() -> dict:
     }
 
 
+def _messaging_defaults(instance_path: str) -> dict:
+    return {
+        #: Minutes an unverified membership holds its seat before it is released.
+        "VERIFY_HOLD_MINUTES": 15,
+        #: Minutes a verification code works (at most the hold).
+        "VERIFY_CODE_MINUTES": 15,
+        #: Verification codes a campaign may send by SMS per UTC day (a campaign may set
+        #: its own): caps SMS pumping, where a bot asks for codes to costly numbers.
+        "SMS_DAILY_BUDGET": 500,
+        #: Email over SMTP; no MAIL_SERVER: messages go to the console transport (the log).
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_DEFAULT_SENDER": "campaign@localhost",
+        #: Kannel's HTTP sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms; none: the
+        #: console transport.
+        "SMS_GATEWAY_URL": "",
+        "SMS_GATEWAY_USERNAME": "",
+        "SMS_GATEWAY_PASSWORD": "",
+        "SMS_SENDER": "",
+        #: The secret Kannel's sms-service adds to the inbound URL; none: no inbound SMS.
+        "SMS_INBOUND_SECRET": "",
+        #: Huey's storage: SQLite under instance/ by default; redis://… for several hosts.
+        "QUEUE_URL": f"sqlite:///{Path(instance_path) / 'queue.sqlite3'}",
+        #: The console transport prints messages (codes, member links) to the log: refused
+        #: when PREFERRED_URL_SCHEME is https unless this is set.
+        "MESSAGES_CONSOLE_ALLOWED": False,
+        #: Where the site is, for links in messages sent outside a request (the queue).
+        "PUBLIC_URL": "",
+    }
+
+
+MESSAGING_SETTINGS = (
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "SMS_GATEWAY_URL",
+    "SMS_GATEWAY_USERNAME",
+    "SMS_GATEWAY_PASSWORD",
+    "SMS_SENDER",
+    "SMS_INBOUND_SECRET",
+    "QUEUE_URL",
+    "PUBLIC_URL",
+)
+
+
+def _setting(name: str, value: str):
+    if name == "MAIL_PORT":
+        return int(value)
+    if name == "MAIL_USE_TLS":
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return value
+
+
 def from_environment() -> dict:
     config = {}
     if os.environ.get("SECRET_KEY"):
@@ -106,6 +168,9 @@ def from_environment() -> dict:
     for name in ("SERVER_NAME", "PREFERRED_URL_SCHEME", "RATELIMIT_STORAGE_URI"):
         if os.environ.get(name):
             config[name] = os.environ[name]
+    for name in MESSAGING_SETTINGS:
+        if os.environ.get(name):
+            config[name] = _setting(name, os.environ[name])
     if os.environ.get("PROXY_FIX_HOPS"):
         config["PROXY_FIX_HOPS"] = int(os.environ["PROXY_FIX_HOPS"])
     return config

@@ -106,7 +106,12 @@ class Factory:
         n = next(_numbers)
         admin = admin or self.organiser(is_admin=True)
         details = CampaignDetails(
-            name=f"Campaign {n}", slug=f"campaign-{n}", pledge="Stay calm. Never go alone."
+            name=f"Campaign {n}",
+            slug=f"campaign-{n}",
+            pledge="Stay calm. Never go alone.",
+            # Off unless a test is about verification (tests/groups/test_verification.py and
+            # the messaging tests turn it on): most tests are about what verified members do.
+            verify_contacts=False,
         )
         for name, value in overrides.items():
             setattr(details, name, value)

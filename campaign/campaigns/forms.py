@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from campaign.campaigns.service import CampaignDetails
 from campaign.forms import ServiceProblemsForm
@@ -74,6 +74,19 @@ class CampaignForm(ServiceProblemsForm):
         _l("Emails of organiser accounts, one per line. They review events."),
         required=False,
     )
+    verify_contacts = BooleanField(
+        _l("Volunteers confirm their phone or email with a code"),
+        description=_l(
+            "Until they do, they hold a place but do not count toward a group's minimum. "
+            "Turn off only for a rehearsal."
+        ),
+        default=True,
+    )
+    sms_daily_budget = IntegerField(
+        _l("Most codes sent by text message per day"),
+        description=_l("Empty: the site's setting. Caps the cost of bots asking for codes."),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+    )
     submit = SubmitField(_l("Save campaign"))
 
     def details(self) -> CampaignDetails:
@@ -87,6 +100,8 @@ class CampaignForm(ServiceProblemsForm):
             retention_days=self.retention_days.data,
             languages=self.languages.data.replace(",", " ").split(),
             admin_emails=[e.strip() for e in (self.admin_emails.data or "").split() if e.strip()],
+            verify_contacts=bool(self.verify_contacts.data),
+            sms_daily_budget=self.sms_daily_budget.data,
         )
 
     @classmethod

@@ -41,6 +41,10 @@ class CampaignDetails:
     languages: list[str] = field(default_factory=lambda: ["en"])
     #: Emails of organisers (with accounts) who administer the campaign with its creator.
     admin_emails: list[str] = field(default_factory=list)
+    #: Volunteers confirm their contact with a code (off only for a rehearsal).
+    verify_contacts: bool = True
+    #: SMS verification codes per day; None: the SMS_DAILY_BUDGET setting.
+    sms_daily_budget: int | None = None
 
 
 def _has_public_events(campaign: Campaign) -> bool:
@@ -101,6 +105,8 @@ def _apply(campaign: Campaign, details: CampaignDetails, languages: list[str]) -
     campaign.default_max_group_size = details.default_max_group_size
     campaign.retention_days = details.retention_days
     campaign.languages = " ".join(languages)
+    campaign.verify_contacts = details.verify_contacts
+    campaign.sms_daily_budget = details.sms_daily_budget
 
 
 def create_campaign(creator: Organiser, details: CampaignDetails) -> Campaign:

@@ -48,6 +48,28 @@ SIGNUP_ERROR_MESSAGES = {
     "merge_other_event": _l("Both groups must belong to this event."),
     "merge_not_forming": _l("Only groups still below their minimum can be merged."),
     "merge_too_large": _l("Together these groups would be above the maximum size."),
+    "too_many_codes": _l(
+        "Too many codes were sent to this contact in the last hour. Wait an hour, then try again."
+    ),
+    "sms_budget_spent": _l(
+        "We cannot send more text messages today. Use an email address instead, or try "
+        "again tomorrow."
+    ),
+    "already_verified": _l("Your contact is already confirmed."),
+    "not_verified": _l("Confirm your contact first."),
+}
+
+#: What a member is told after typing a verification code.
+VERIFY_MESSAGES = {
+    "ok": _l("Confirmed: you count toward your group now."),
+    "already_verified": _l("Your contact is already confirmed."),
+    "wrong": _l("That code is not right. Check it and try again."),
+    "expired": _l("That code has expired or was already used. Ask for a new one."),
+    "too_many_tries": _l("Too many wrong codes. Ask for a new one."),
+    "already_joined": _l(
+        "This contact is already confirmed in a group for this event, so this place was "
+        "released. Open the link you were sent, or ask for it again."
+    ),
 }
 
 #: Which form field a code belongs beside; other codes are shown at the top.
@@ -115,6 +137,19 @@ class JoinEventForm(VolunteerForm):
         default="any",
         validators=[DataRequired()],
     )
+
+
+class VerifyForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(message=_l("Type the code you were sent.")), Length(max=20)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "dir": "ltr",
+        },
+    )
+    submit = SubmitField(_l("Confirm"))
 
 
 class LeaveForm(FlaskForm):

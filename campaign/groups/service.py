@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from flask_babel import get_locale
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from campaign.access import may_edit, require
 from campaign.extensions import db
+from campaign.groups import messages, verification
 from campaign.groups.contacts import ContactError, contact_hash, normalise_contact
 from campaign.localtime import local_to_utc
 from campaign.lookup import group_by_code as group_by_code
@@ -121,9 +123,35 @@ def _checked_volunteer(event: Event, volunteer: Volunteer) -> tuple[str, str, st
 
 
 def _existing_membership(event: Event, digest: str) -> Membership | None:
+    """The contact's verified membership of the event. Unverified ones do not block a
+    join: whoever typed someone else's number must not lock its owner out."""
     return db.session.scalar(
-        select(Membership).where(Membership.event_id == event.id, Membership.contact_hash == digest)
+        select(Membership).where(
+            Membership.event_id == event.id,
+            Membership.contact_hash == digest,
+            Membership.verified_at.is_not(None),
+        )
     )
+
+
+def release_expired_holds(event: Event) -> int:
+    """Free the seats of memberships never verified within the hold (the event is
+    locked by the caller). Returns how many were released."""
+    cutoff = utcnow() - verification.hold()
+    expired = list(
+        db.session.scalars(
+            select(Membership).where(
+                Membership.event_id == event.id,
+                Membership.verified_at.is_(None),
+                Membership.joined_at < cutoff,
+            )
+        )
+    )
+    for membership in expired:
+        db.session.delete(membership)
+    if expired:
+        db.session.flush()
+    return len(expired)
 
 
 def _live_groups(event: Event) -> list[Group]:
@@ -160,6 +188,8 @@ def _add_member(event: Event, group: Group, volunteer: Volunteer, token: str | N
     if group.is_full:
         raise SignUpError("group_full")
     token = token or new_member_token()
+    verified = None if verification.required(event) else utcnow()
+    was = group.state
     try:
         # Everything new is made inside the savepoint: begin_nested() flushes what is
         # pending before its SAVEPOINT, and a failed flush there would end the whole
@@ -174,21 +204,97 @@ def _add_member(event: Event, group: Group, volunteer: Volunteer, token: str | N
                 contact_hash=digest,
                 share_contact=volunteer.share_contact,
                 token_hash=hash_token(token),
-                is_leader=group.member_count == 0,
+                is_leader=verified is not None and group.leader is None,
                 pledge_accepted_at=utcnow(),
+                verified_at=verified,
+                language=str(get_locale() or "en"),
             )
             db.session.add(membership)
-            _record(group, GroupActivityKind.JOINED, name)
+            _changed(group)
     except IntegrityError:
         # Only reachable if the lock was bypassed: the unique constraint held the line.
         raise SignUpError("already_joined") from None
     db.session.refresh(group)
+    if verified is None:
+        _send_code(membership, token)
+    else:
+        _welcome(membership, token, was)
     return Joined(membership, token)
 
 
+def _send_code(membership: Membership, token: str) -> None:
+    try:
+        verification.send_code(membership, token)
+    except verification.VerificationRefused as refused:
+        raise SignUpError(refused.code) from None
+
+
+def _welcome(membership: Membership, token: str, was: GroupState) -> None:
+    """A verified member is in: the group sees them, and they get their link."""
+    group = membership.group
+    _record(group, GroupActivityKind.JOINED, membership.display_name)
+    db.session.flush()
+    db.session.refresh(group)
+    messages.joined(membership, token)
+    messages.state_changed(group, was)
+
+
+def resend_code(membership: Membership, token: str) -> None:
+    """A new code for a member still confirming (the first was lost or used up)."""
+    _lock_group(membership.group)
+    db.session.refresh(membership)
+    if membership.verified_at is not None:
+        raise SignUpError("already_verified")
+    _send_code(membership, token)
+
+
+def verify(membership: Membership, typed: str, token: str) -> str:
+    """Check the code a member typed; on success the membership counts. Returns "ok",
+    "already_verified", "wrong", "expired", "too_many_tries" or "already_joined" (the
+    contact was verified in another membership first: this one is released). The
+    caller commits whatever the outcome: a wrong guess must stay counted."""
+    group = _lock_group(membership.group)
+    db.session.refresh(membership)
+    if membership.verified_at is not None:
+        return "already_verified"
+    outcome = verification.check(membership, verification.normalise_typed_code(typed))
+    if outcome == "ok":
+        outcome = confirm_contact(membership, token, group)
+    return outcome
+
+
+def confirm_contact(membership: Membership, token: str, group: Group | None = None) -> str:
+    """The contact is proven (a code, or an SMS from the phone): the membership counts.
+    Other unverified memberships of the same contact in the event (a squatter, or the same
+    person from another device) are released. The group is locked by the caller."""
+    group = group or _lock_group(membership.group)
+    event = group.event
+    if _existing_membership(event, membership.contact_hash) is not None:
+        db.session.delete(membership)
+        db.session.flush()
+        return "already_joined"
+    was = group.state
+    squatters = delete(Membership).where(
+        Membership.event_id == event.id,
+        Membership.contact_hash == membership.contact_hash,
+        Membership.verified_at.is_(None),
+        Membership.id != membership.id,
+    )
+    db.session.execute(squatters.execution_options(synchronize_session="fetch"))
+    membership.verified_at = utcnow()
+    db.session.flush()
+    db.session.refresh(group)
+    if group.leader is None or not group.leader.is_verified:
+        for member in group.members:
+            member.is_leader = member.id == membership.id
+    _welcome(membership, token, was)
+    return "ok"
+
+
 def choose_group(groups: list[Group], min_size: int, max_size: int) -> Group | None:
-    """The forming group closest to its minimum, else the smallest ready group with room."""
-    sized = [(g, g.member_count) for g in groups if g.member_count > 0]
+    """The forming group closest to its minimum (in verified members), else the smallest
+    ready group with room; never a group whose seats are all taken."""
+    sized = [(g, g.member_count) for g in groups if 0 < g.seat_count < max_size]
     forming = [(g, n) for g, n in sized if group_state(n, min_size, max_size) is GroupState.FORMING]
     if forming:
         return max(forming, key=lambda gn: gn[1])[0]  # max() keeps the oldest of equals
@@ -206,6 +312,7 @@ def join_any_group(event: Event, volunteer: Volunteer, *, token: str | None = No
     event = lock_event(event)
     _check_open(event)
     _checked_volunteer(event, volunteer)
+    release_expired_holds(event)
     group = choose_group(_live_groups(event), event.min_group_size, event.max_group_size)
     if group is None:
         group = _new_group(event)
@@ -217,6 +324,7 @@ def start_group(event: Event, volunteer: Volunteer, *, token: str | None = None)
     event = lock_event(event)
     _check_open(event)
     _checked_volunteer(event, volunteer)
+    release_expired_holds(event)
     return _add_member(event, _new_group(event), volunteer, token)
 
 
@@ -226,6 +334,8 @@ def join_group(group: Group, volunteer: Volunteer, *, token: str | None = None) 
     if group.merged_into_id is not None:
         raise SignUpError("group_merged")
     _check_open(group.event)
+    if release_expired_holds(group.event):
+        db.session.refresh(group)
     return _add_member(group.event, group, volunteer, token)
 
 
@@ -242,6 +352,8 @@ def _new_group(event: Event) -> Group:
 def leaving_drops_below_minimum(membership: Membership) -> bool:
     """Whether the group would be forming (below its minimum) without this member."""
     group = membership.group
+    if membership.verified_at is None:
+        return False  # the group does not count them
     event = group.event
     left = group.member_count - 1
     return group_state(left, event.min_group_size, event.max_group_size) is GroupState.FORMING
@@ -250,13 +362,19 @@ def leaving_drops_below_minimum(membership: Membership) -> bool:
 def _remove(membership: Membership, kind: GroupActivityKind) -> Group:
     group = membership.group
     was_leader = membership.is_leader
+    was = group.state
     name = membership.display_name
+    verified = membership.verified_at is not None
     db.session.delete(membership)
     db.session.flush()
     db.session.refresh(group)
+    if not verified:
+        _changed(group)
+        return group
     _record(group, kind, name)
+    messages.state_changed(group, was)
     if was_leader:
-        successor = next(iter(group.members), None)
+        successor = next(iter(group.verified_members), None)
         if successor is not None:
             successor.is_leader = True
             _record(group, GroupActivityKind.LEADER, successor.display_name)
@@ -292,7 +410,7 @@ def _lock_as_leader(leader: Membership) -> Group:
     changes at once must both count), with leadership checked under the lock."""
     group = _lock_group(leader.group)
     db.session.refresh(leader)
-    if not leader.is_leader or leader.group_id != group.id:
+    if not leader.is_leader or leader.group_id != group.id or leader.verified_at is None:
         raise SignUpError("not_leader")
     return group
 
@@ -332,10 +450,13 @@ def set_meeting(leader: Membership, point: str, at: datetime | None) -> None:
             raise SignUpError("meeting_after_end")
         if at < event.starts_at - timedelta(hours=24):
             raise SignUpError("meeting_too_early")
+    changed = (group.meeting_point, group.meeting_at) != (point, at)
     group.meeting_point = point
     group.meeting_at = at
     _changed(group)
     db.session.flush()
+    if changed:
+        messages.meeting_changed(group)
 
 
 # --- on the day ----------------------------------------------------------------------------
@@ -343,6 +464,8 @@ def set_meeting(leader: Membership, point: str, at: datetime | None) -> None:
 
 def check_in(membership: Membership) -> None:
     """'I'm with my group at the venue.'"""
+    if membership.verified_at is None:
+        raise SignUpError("not_verified")
     event = membership.group.event
     if event.status is not EventStatus.PUBLISHED:
         raise SignUpError("event_not_open")
@@ -384,8 +507,9 @@ def _merge(event: Event, source: Group, target: Group) -> Group:
     for group in (source, target):
         if group.state is not GroupState.FORMING:
             raise SignUpError("merge_not_forming")
-    if not fits_in_one_group(source.member_count + target.member_count, event.max_group_size):
+    if not fits_in_one_group(source.seat_count + target.seat_count, event.max_group_size):
         raise SignUpError("merge_too_large")
+    was = target.state
     has_leader = target.leader is not None
     for member in list(source.members):
         member.group = target
@@ -401,6 +525,7 @@ def _merge(event: Event, source: Group, target: Group) -> Group:
     db.session.flush()
     db.session.refresh(target)
     db.session.refresh(source)
+    messages.state_changed(target, was)
     return target
 
 
@@ -439,7 +564,22 @@ def _best_merge(forming: list[Group], max_size: int) -> tuple[Group, Group] | No
     """The largest forming group takes in the largest other forming group that fits."""
     for target in forming:
         for source in forming:
-            together = source.member_count + target.member_count
+            together = source.seat_count + target.seat_count
             if source is not target and fits_in_one_group(together, max_size):
                 return source, target
     return None
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def stop_messages(membership: Membership) -> None:
+    """No more messages to this member (they can still open their page)."""
+    if membership.messages_stopped_at is None:
+        membership.messages_stopped_at = utcnow()
+    db.session.flush()
+
+
+def resume_messages(membership: Membership) -> None:
+    membership.messages_stopped_at = None
+    db.session.flush()

@@ -17,15 +17,17 @@ from flask import (
 from flask_babel import gettext as _
 
 from campaign.access import membership_or_404, public_event_or_404, public_group
-from campaign.extensions import db
+from campaign.extensions import csrf, db
 from campaign.forms import EmptyForm, button_or_400
-from campaign.groups import queries, service
+from campaign.groups import messages, queries, service, verification
 from campaign.groups.forms import (
     SIGNUP_ERROR_MESSAGES,
+    VERIFY_MESSAGES,
     JoinEventForm,
     LeaveForm,
     MeetingForm,
     RenameForm,
+    VerifyForm,
     VolunteerForm,
 )
 from campaign.http import private
@@ -189,10 +191,29 @@ def join_by_code(code: str):
     return _join_page(group.event, VolunteerForm(), partial(service.join_group, group), group)
 
 
+def _confirm_page(membership, token: str, form: VerifyForm | None = None, status: int = 200):
+    """A member still confirming their contact sees only this: the code form, and how
+    long their seat is held. Nothing of the group: not its members, not where it meets."""
+    page = render_template(
+        "groups/confirm.html",
+        membership=membership,
+        event=membership.group.event,
+        token=token,
+        form=form or VerifyForm(),
+        action_form=EmptyForm(),
+        leave_form=LeaveForm(),
+        held_until=verification.hold_ends_at(membership),
+        code=verification.latest_code(membership),
+    )
+    return page, status
+
+
 @bp.get("/me/<token>")
 @private
 def member(token: str):
-    membership = membership_or_404(token)
+    membership = membership_or_404(token, verified=False)
+    if membership.verified_at is None:
+        return _confirm_page(membership, token)
     group = membership.group
     event = group.event
     welcome = session.pop(WELCOME, None) == membership.token_hash
@@ -233,6 +254,60 @@ def member_state(token: str):
     }
 
 
+@bp.route("/me/<token>/verify", methods=["GET", "POST"])
+@shared("VERIFY", methods=["POST"])
+@private
+def verify(token: str):
+    """The code form; the email's one-click link fills it in (GET changes nothing, so a
+    mail scanner following the link does not confirm anyone)."""
+    membership = membership_or_404(token, verified=False)
+    form = VerifyForm()
+    if request.method == "GET":
+        form.code.data = request.args.get("code", "")[:20]
+        if membership.verified_at is not None:
+            return _back_to(token)
+        return _confirm_page(membership, token, form)
+    if not form.validate_on_submit():
+        return _confirm_page(membership, token, form, 400)
+    outcome = service.verify(membership, form.code.data, token)
+    db.session.commit()
+    if outcome in ("ok", "already_verified"):
+        flash(VERIFY_MESSAGES[outcome], "success")
+        return _back_to(token)
+    if outcome == "already_joined":
+        flash(VERIFY_MESSAGES[outcome], "error")
+        return redirect(url_for("events.show_event", ref=membership.group.event.ref))
+    form.code.errors = [VERIFY_MESSAGES[outcome]]
+    return _confirm_page(membership, token, form, 400)
+
+
+@bp.post("/me/<token>/new-code")
+@shared("VERIFY")
+@private
+def new_code(token: str):
+    membership = membership_or_404(token, verified=False)
+    button_or_400()
+    change = partial(service.resend_code, membership, token)
+    return _change(token, change, _("A new code is on its way."))
+
+
+@bp.route("/m/stop/<signed>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: the mail provider's one-click POST carries no CSRF token
+@private
+def unsubscribe(signed: str):
+    """Stop messages for one membership: the email's link (a page with a button), and the
+    one-click POST of List-Unsubscribe-Post. The signed id is all it needs."""
+    member_id = messages.membership_id_from_unsubscribe(signed)
+    membership = db.session.get(Membership, member_id) if member_id is not None else None
+    if membership is None:
+        message = _("These messages have already stopped: the sign-up no longer exists.")
+        return render_template("errors.html", code=404, message=message), 404
+    if request.method == "POST":
+        service.stop_messages(membership)
+        db.session.commit()
+    return render_template("groups/unsubscribed.html", membership=membership, signed=signed)
+
+
 def _back_to(token: str):
     return redirect(url_for(".member", token=token))
 
@@ -250,7 +325,7 @@ def _change(token: str, change, done):
 
 
 def _leave_page(token: str, form: LeaveForm, *, confirm: bool = False):
-    membership = membership_or_404(token)
+    membership = membership_or_404(token, verified=False)
     return render_template(
         "groups/leave.html",
         membership=membership,
@@ -265,7 +340,7 @@ def _leave_page(token: str, form: LeaveForm, *, confirm: bool = False):
 @bp.route("/me/<token>/leave", methods=["GET", "POST"])
 @private
 def leave(token: str):
-    membership = membership_or_404(token)
+    membership = membership_or_404(token, verified=False)
     form = LeaveForm()
     if not form.validate_on_submit():
         return _leave_page(token, form)
@@ -296,6 +371,18 @@ def day_of_event(token: str, step: str):
         change = service.check_out_home_safe
         done = _("Glad you are home safe. Thank you for standing up.")
     return _change(token, lambda: change(membership), done)
+
+
+@bp.post("/me/<token>/messages/<any('stop', 'resume'):setting>")
+@private
+def messages_setting(token: str, setting: str):
+    membership = membership_or_404(token)
+    button_or_400()
+    if setting == "stop":
+        return _change(token, partial(service.stop_messages, membership), _("Messages stopped."))
+    return _change(
+        token, partial(service.resume_messages, membership), _("You will get messages again.")
+    )
 
 
 @bp.post("/me/<token>/rename")

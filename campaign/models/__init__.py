@@ -18,6 +18,7 @@ from campaign.models.groups import (
     GroupActivityKind,
     Membership,
 )
+from campaign.models.messages import Channel, Message, MessageStatus, VerificationCode
 from campaign.models.slogans import Slogan, SloganKind, SloganStatus
 from campaign.models.types import UTCDateTime, utcnow
 
@@ -26,6 +27,7 @@ __all__ = [
     "ABSOLUTE_MIN_GROUP_SIZE",
     "DEFAULT_MAX_GROUP_SIZE",
     "Campaign",
+    "Channel",
     "ContactAccess",
     "ContactKind",
     "Event",
@@ -35,6 +37,8 @@ __all__ = [
     "GroupActivityKind",
     "GroupState",
     "Membership",
+    "Message",
+    "MessageStatus",
     "Organiser",
     "OrganiserDevice",
     "Slogan",
@@ -42,6 +46,7 @@ __all__ = [
     "SloganStatus",
     "UTCDateTime",
     "VenueType",
+    "VerificationCode",
     "campaign_admin",
     "group_state",
     "utcnow",

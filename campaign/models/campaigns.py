@@ -49,6 +49,12 @@ class Campaign(Model):
     #: so a cached feed is checked with one primary-key read.
     feed_revision: Mapped[int] = mapped_column(default=0)
     feed_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Volunteers prove their phone or email with a one-time code before they count toward
+    #: a group's minimum. Off only for a rehearsal.
+    verify_contacts: Mapped[bool] = mapped_column(default=True)
+    #: Most verification codes sent by SMS per UTC day (SMS pumping costs money);
+    #: None: the SMS_DAILY_BUDGET setting.
+    sms_daily_budget: Mapped[int | None] = mapped_column()
 
     admins: Mapped[list[Organiser]] = relationship(secondary=campaign_admin, lazy="selectin")
 

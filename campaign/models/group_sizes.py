@@ -19,12 +19,17 @@ class GroupState(enum.StrEnum):
     FULL = "full"  # maximum reached
 
 
-def group_state(member_count: int, min_size: int, max_size: int) -> GroupState:
-    if member_count >= max_size:
+def group_state(
+    member_count: int, min_size: int, max_size: int, seats: int | None = None
+) -> GroupState:
+    """``member_count``: verified members, the only ones who make a group safe. ``seats``:
+    every place taken, members still confirming their contact included (default: the
+    verified ones), which is what fills a group."""
+    if member_count < min_size:
+        return GroupState.FORMING
+    if max(member_count, seats or 0) >= max_size:
         return GroupState.FULL
-    if member_count >= min_size:
-        return GroupState.READY
-    return GroupState.FORMING
+    return GroupState.READY
 
 
 def people_needed(member_count: int, min_size: int) -> int:

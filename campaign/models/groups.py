@@ -4,7 +4,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy import ForeignKey, Index, String, func, select, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from campaign.extensions import Model
@@ -41,8 +41,18 @@ class Membership(Model):
     """A volunteer in a group. No account: the secret manage token is the key."""
 
     __table_args__ = (
-        # The last line against one person holding two places in one event.
-        UniqueConstraint("event_id", "contact_hash", name="uq_membership_event_contact"),
+        # The last line against one person holding two places in one event: one verified
+        # membership per contact. Unverified ones may share a contact (someone typed a
+        # number that is not theirs); the owner's verification frees the others.
+        Index(
+            "uq_membership_event_verified_contact",
+            "event_id",
+            "contact_hash",
+            unique=True,
+            sqlite_where=text("verified_at IS NOT NULL"),
+            postgresql_where=text("verified_at IS NOT NULL"),
+        ),
+        Index("ix_membership_event_contact", "event_id", "contact_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +80,18 @@ class Membership(Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: "Home safe."
     home_safe_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the volunteer proved the contact is theirs (a code, or the SMS they sent). Until
+    #: then the membership holds a seat but does not count toward the minimum, sees nothing
+    #: of the group, and is released after VERIFY_HOLD_MINUTES.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The language messages are written in: the one the volunteer joined in.
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    #: The volunteer asked for no more messages (member page, email link, or STOP by SMS).
+    messages_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     group: Mapped["Group"] = relationship(back_populates="members")
 
@@ -109,7 +131,15 @@ class Group(Model):
         passive_deletes=True,
     )
 
+    #: Verified members: the people who count toward the minimum.
     member_count: Mapped[int] = column_property(
+        select(func.count(Membership.id))
+        .where(Membership.group_id == id, Membership.verified_at.is_not(None))
+        .correlate_except(Membership)
+        .scalar_subquery()
+    )
+    #: Every seat taken, members still confirming their contact included.
+    seat_count: Mapped[int] = column_property(
         select(func.count(Membership.id))
         .where(Membership.group_id == id)
         .correlate_except(Membership)
@@ -117,21 +147,30 @@ class Group(Model):
     )
 
     @property
+    def confirming(self) -> int:
+        """Seats held by people who have not yet confirmed their contact."""
+        return max(0, self.seat_count - self.member_count)
+
+    @property
     def state(self) -> GroupState:
-        return group_state(self.member_count, self.event.min_group_size, self.event.max_group_size)
+        event = self.event
+        return group_state(
+            self.member_count, event.min_group_size, event.max_group_size, self.seat_count
+        )
 
     @property
     def needed(self) -> int:
-        """How many more people before the group is safe to go."""
+        """How many more verified people before the group is safe to go."""
         return people_needed(self.member_count, self.event.min_group_size)
 
     @property
     def room(self) -> int:
-        return room_left(self.member_count, self.event.max_group_size)
+        return room_left(self.seat_count, self.event.max_group_size)
 
     @property
     def is_full(self) -> bool:
-        return self.state is GroupState.FULL
+        """No seat left (some may be held by people still confirming)."""
+        return self.room == 0
 
     @property
     def display_code(self) -> str:
@@ -140,6 +179,10 @@ class Group(Model):
     @property
     def leader(self) -> Membership | None:
         return next((m for m in self.members if m.is_leader), None)
+
+    @property
+    def verified_members(self) -> list[Membership]:
+        return [m for m in self.members if m.verified_at is not None]
 
     def __repr__(self) -> str:
         return f"<Group {self.join_code}>"

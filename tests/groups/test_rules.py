@@ -1,6 +1,7 @@
 """The group rules as pure functions: no app, no database, only sizes.
 
-``choose_group`` and ``_best_merge`` read nothing of a group but its ``member_count``, so
+``choose_group`` and ``_best_merge`` read nothing of a group but its ``member_count`` and
+``seat_count`` (equal here: everyone verified; see test_verification.py for the rest), so
 plain stand-ins serve here; the services that call them are tested against the database
 in test_service.py."""
 
@@ -21,7 +22,9 @@ from campaign.models.group_sizes import (
 
 def groups(*sizes: int) -> list[SimpleNamespace]:
     """Stand-ins for groups, oldest first, named by their place in the list."""
-    return [SimpleNamespace(name=f"g{i}", member_count=n) for i, n in enumerate(sizes)]
+    return [
+        SimpleNamespace(name=f"g{i}", member_count=n, seat_count=n) for i, n in enumerate(sizes)
+    ]
 
 
 def named(group) -> str | None:
