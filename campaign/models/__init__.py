@@ -18,7 +18,13 @@ from campaign.models.groups import (
     GroupActivityKind,
     Membership,
 )
-from campaign.models.messages import Channel, Message, MessageStatus, VerificationCode
+from campaign.models.messages import (
+    Channel,
+    Message,
+    MessageStatus,
+    SmsJoinRequest,
+    VerificationCode,
+)
 from campaign.models.slogans import Slogan, SloganKind, SloganStatus
 from campaign.models.types import UTCDateTime, utcnow
 
@@ -42,6 +48,7 @@ __all__ = [
     "Organiser",
     "OrganiserDevice",
     "Slogan",
+    "SmsJoinRequest",
     "SloganKind",
     "SloganStatus",
     "UTCDateTime",
