@@ -83,7 +83,8 @@ class KannelTransport:
         self.sender = str(config.get("SMS_SENDER") or "")
         self.timeout = timeout
         #: The URL without query or credentials, for messages and logs.
-        self.where = f"{parts.scheme}://{parts.hostname}:{parts.port or ''}{parts.path}"
+        port = f":{parts.port}" if parts.port else ""
+        self.where = f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
         self._opener = urllib.request.build_opener(_NoRedirects)
 
     def request_url(self, message: Outgoing) -> str:
