@@ -49,6 +49,18 @@ REPLIES = {
         "Sorry, we did not understand. Send JOIN and a group code to join, LINK for your "
         "link, SAFE when home, STOP to end messages."
     ),
+    "unknown_code": _l("No group has that code. Check it, then send JOIN and the code again."),
+    "closed": _l("Sign-up for %(event)s has closed."),
+    "pledge": _l("%(event)s. The pledge: %(pledge)s Reply YES to accept it and join."),
+    "nothing_to_accept": _l("Nothing to accept: send JOIN and a group code first."),
+    "joined": _l("You are in a group for %(event)s. Your private link follows."),
+    "refused": _l("You could not join: %(reason)s"),
+    "not_signed_up": _l("No sign-up found for this phone."),
+    "link_sent": _l("Your new link is on its way. The old one no longer works."),
+    "link_limit": _l("Your link was sent several times this hour. Try again later."),
+    "no_event_today": _l("No event today for this phone. Thank you."),
+    "home_safe": _l("Glad you are home safe. Thank you for standing up."),
+    "stopped": _l("Messages stopped. Your place in your group stays."),
 }
 
 #: The longest text read; an SMS of 10 concatenated parts is about 1,530 characters.
@@ -190,12 +202,13 @@ def parse(text: str) -> Command:
     return Command("JOIN", (code, " ".join(rest).strip(_TRIM)), language)
 
 
-def reply_text(key: str, language: str) -> str:
+def reply_text(key: str, language: str, **values) -> str:
     """REPLIES[key] in ``language`` (English where it has no translation)."""
     if language not in current_app.config["LANGUAGES"]:
         language = "en"
     with force_locale(language):
-        return str(REPLIES[key])
+        text = str(REPLIES[key])
+        return text % {k: str(v) for k, v in values.items()} if values else text
 
 
 def help_reply(_phone: str, command: Command) -> str:
@@ -209,11 +222,11 @@ def unknown_reply(_phone: str, command: Command) -> str:
 #: keyword → handler(sender's phone in E.164, command) → reply text ("" for none).
 Handler = Callable[[str, Command], str]
 HANDLERS: dict[str, Handler] = {
-    "JOIN": lambda phone, command: sms_actions.join(phone, *command.args),
-    "YES": lambda phone, _command: sms_actions.accept_pledge(phone),
-    "LINK": lambda phone, _command: sms_actions.send_link(phone),
-    "SAFE": lambda phone, _command: sms_actions.check_in_safe(phone),
-    "STOP": lambda phone, _command: sms_actions.stop(phone),
+    "JOIN": lambda phone, command: sms_actions.join(phone, *command.args, command.language),
+    "YES": lambda phone, command: sms_actions.accept_pledge(phone, command.language),
+    "LINK": lambda phone, command: sms_actions.send_link(phone, command.language),
+    "SAFE": lambda phone, command: sms_actions.check_in_safe(phone, command.language),
+    "STOP": lambda phone, command: sms_actions.stop(phone, command.language),
     "HELP": help_reply,
     UNKNOWN: unknown_reply,
 }

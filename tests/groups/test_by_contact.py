@@ -93,9 +93,14 @@ def test_join_by_sms_then_yes_makes_a_verified_member(verified_event):
     assert member.group_id == group.id and member.verified_at is not None
     assert member.language == "fa" and member.contact == PHONE
     # The SMS proved the phone: no code was sent; the member link was.
-    assert db.session.scalar(
-        select(func.count(VerificationCode.id)).where(VerificationCode.membership_id == member.id)
-    ) == 0
+    assert (
+        db.session.scalar(
+            select(func.count(VerificationCode.id)).where(
+                VerificationCode.membership_id == member.id
+            )
+        )
+        == 0
+    )
     assert [m.membership_id for m in messages("joined")] == [member.id]
     assert by_contact.sms_yes(PHONE).code == "nothing_to_accept"
 

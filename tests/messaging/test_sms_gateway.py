@@ -210,8 +210,11 @@ def test_persian_in_and_out_with_the_senders_number_in_e164(kannel, monkeypatch)
     assert replies == [Sms(SHORT_CODE, "447911123456", "سپاس، خوشحالیم که سالم رسیدید. " + PHONE)]
 
 
-def test_a_failing_action_answers_with_help_not_an_error(kannel, caplog):
-    # JOIN's action is not written yet: it raises, the phone gets the help text.
+def test_a_failing_action_answers_with_help_not_an_error(kannel, caplog, monkeypatch):
+    def broken(_phone, _command):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(sms_inbound.HANDLERS, "JOIN", broken)
     replies = kannel.phone_sends(PHONE, "JOIN ABCD-EFGH Sara")
     assert replies == [Sms(SHORT_CODE, PHONE, english("help"))]
     assert "the JOIN handler failed" in caplog.text
