@@ -152,11 +152,20 @@ def test_a_failing_handler_is_logged_rolled_back_and_answered_with_help(
     assert "secret detail" in caplog.text  # in the log, never in the reply
 
 
-@pytest.mark.parametrize("keyword", ["JOIN ABCD-2345 Sara", "YES", "LINK", "SAFE", "STOP"])
-def test_unwritten_actions_answer_with_help(configured, client, keyword):
+@pytest.mark.parametrize(
+    ("keyword", "reply"),
+    [
+        ("JOIN ABCD-2345 Sara", "unknown_code"),
+        ("YES", "nothing_to_accept"),
+        ("LINK", "not_signed_up"),
+        ("SAFE", "no_event_today"),
+        ("STOP", "stopped"),
+    ],
+)
+def test_a_stranger_gets_a_plain_answer_to_every_keyword(configured, client, keyword, reply):
     response = inbound(client, text=keyword)
     assert response.status_code == 200
-    assert response.get_data(as_text=True) == str(sms_inbound.REPLIES["help"])
+    assert response.get_data(as_text=True) == str(sms_inbound.REPLIES[reply])
 
 
 # --- keywords ------------------------------------------------------------------------------
