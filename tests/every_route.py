@@ -12,6 +12,7 @@ from werkzeug.routing import AnyConverter, Rule
 
 from campaign.extensions import db
 from campaign.groups import service as groups
+from campaign.groups.messages import unsubscribe_token
 from campaign.models import Campaign, Event, Organiser, SloganKind
 from campaign.slogans.service import SloganDetails, add_slogan
 from tests.factories import volunteer
@@ -54,6 +55,7 @@ class Site:
             "image_format": "svg",
             "action": "approve",  # slogans.review; events.change_status takes its any()
             "code": "en" if rule.endpoint == "i18n.choose_language" else self.join_code,
+            "signed": unsubscribe_token(self.member.membership),
         }
         values = {}
         for name in rule.arguments:

@@ -373,6 +373,34 @@ def _remove(w: World, client: FlaskClient, _variant: str) -> Post:
     return Post(f"/me/{w.leader.token}/remove/{w.member.membership.id}")
 
 
+@case("groups.verify")
+def _verify(w: World, client: FlaskClient, _variant: str) -> Post:
+    # The factory's campaign does not verify: the leader is verified, nothing changes.
+    return Post(f"/me/{w.leader.token}/verify", {"code": "123456"}, changes=False)
+
+
+@case("groups.new_code")
+def _new_code(w: World, client: FlaskClient, _variant: str) -> Post:
+    return Post(f"/me/{w.leader.token}/new-code", changes=False)
+
+
+@case("groups.messages_setting", "stop", "resume")
+def _messages_setting(w: World, client: FlaskClient, setting: str) -> Post:
+    # Resuming what was never stopped changes nothing.
+    return Post(f"/me/{w.leader.token}/messages/{setting}", changes=setting == "stop")
+
+
+@case("groups.my_link")
+def _my_link(w: World, client: FlaskClient, _variant: str) -> Post:
+    # A contact nobody joined with: the same page, nothing sent.
+    return Post(
+        f"/e/{w.event.ref}/my-link",
+        {"contact": "+12015550999"},
+        changes=False,
+        accepted_status=200,  # the same page, saying what happens next
+    )
+
+
 @case("groups.rename")
 def _rename(w: World, client: FlaskClient, _variant: str) -> Post:
     return Post(f"/me/{w.leader.token}/rename", {"name": "The fountain group"})
@@ -429,7 +457,10 @@ ANY_PART = re.compile(r"<any\(([^)]*)\):\w+>")
 
 #: POST routes machines call, exempt from CSRF and authenticated otherwise, with where
 #: that is tested.
-EXEMPT = {"sms_inbound.inbound": "tests/messaging/test_sms_inbound.py (its shared secret)"}
+EXEMPT = {
+    "sms_inbound.inbound": "tests/messaging/test_sms_inbound.py (its shared secret)",
+    "groups.unsubscribe": "RFC 8058 one-click POST; the signed link is the credential",
+}
 
 
 def post_routes(app) -> set[tuple[str, str]]:

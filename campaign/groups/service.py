@@ -193,31 +193,21 @@ def _add_member(
     token = token or new_member_token()
     verified = None if verification.required(event) else utcnow()
     was = group.state
-    try:
-        # Everything new is made inside the savepoint: begin_nested() flushes what is
-        # pending before its SAVEPOINT, and a failed flush there would end the whole
-        # transaction instead of only this join.
-        with db.session.begin_nested():
-            membership = Membership(
-                group=group,
-                event_id=event.id,
-                display_name=name,
-                contact=contact,
-                contact_kind=kind,
-                contact_hash=digest,
-                share_contact=volunteer.share_contact,
-                token_hash=hash_token(token),
-                is_leader=verified is not None and group.leader is None,
-                pledge_accepted_at=utcnow(),
-                verified_at=verified,
-                language=str(get_locale() or "en"),
-            )
-            db.session.add(membership)
-            _changed(group)
-    except IntegrityError:
-        # Only reachable if the lock was bypassed: the unique constraint held the line.
-        raise SignUpError("already_joined") from None
-    db.session.refresh(group)
+    membership = Membership(
+        group=None,
+        event_id=event.id,
+        display_name=name,
+        contact=contact,
+        contact_kind=kind,
+        contact_hash=digest,
+        share_contact=volunteer.share_contact,
+        token_hash=hash_token(token),
+        is_leader=verified is not None and group.leader is None,
+        pledge_accepted_at=utcnow(),
+        verified_at=verified,
+        language=str(get_locale() or "en"),
+    )
+    _insert(membership, group)
     if verified is not None:
         _welcome(membership, token, was)
     elif proven:
@@ -225,6 +215,21 @@ def _add_member(
     else:
         _send_code(membership, token)
     return Joined(membership, token)
+
+
+def _insert(membership: Membership, group: Group) -> None:
+    try:
+        # Everything new is made inside the savepoint: begin_nested() flushes what is
+        # pending before its SAVEPOINT, and a failed flush there would end the whole
+        # transaction instead of only this join.
+        with db.session.begin_nested():
+            membership.group = group
+            db.session.add(membership)
+            _changed(group)
+    except IntegrityError:
+        # Only reachable if the lock was bypassed: the unique constraint held the line.
+        raise SignUpError("already_joined") from None
+    db.session.refresh(group)
 
 
 def _send_code(membership: Membership, token: str) -> None:
