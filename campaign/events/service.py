@@ -19,6 +19,7 @@ from campaign.localtime import (
     timezone_names,
     zone_or_none,
 )
+from campaign.messaging import event_messages
 from campaign.models import (
     Campaign,
     Event,
@@ -252,6 +253,7 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
             problems.append(("max_group_size", "max_below_largest_group"))
     if problems:
         raise EventError.several(problems)
+    moved = any(not _same(getattr(event, name), values[name]) for name in PLACE_AND_TIME)
     changed = False
     for name, value in values.items():
         if not _same(getattr(event, name), value):
@@ -263,6 +265,8 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
             _vouch_for_text(event)
         else:
             _flag_text_changes(event)
+        if moved:
+            event_messages.event_changed(event)
     db.session.flush()
     return changed
 
@@ -337,4 +341,5 @@ def cancel_event(event: Event, organiser: Organiser) -> None:
     event.cancelled_at = utcnow()
     if was_published:
         event.revision += 1
+        event_messages.cancelled(event)
     db.session.flush()
