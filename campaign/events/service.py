@@ -260,15 +260,21 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
             setattr(event, name, value)
             changed = True
     if changed and event.status is EventStatus.PUBLISHED:
-        event.revision += 1
-        if by_admin:
-            _vouch_for_text(event)
-        else:
-            _flag_text_changes(event)
-        if moved:
-            event_messages.event_changed(event)
+        _published_event_changed(event, by_admin=by_admin, moved=moved)
     db.session.flush()
     return changed
+
+
+def _published_event_changed(event: Event, *, by_admin: bool, moved: bool) -> None:
+    """A new revision; the text vouched for (an admin's change) or flagged for review; the
+    members told when the place or time moved."""
+    event.revision += 1
+    if by_admin:
+        _vouch_for_text(event)
+    else:
+        _flag_text_changes(event)
+    if moved:
+        event_messages.event_changed(event)
 
 
 def _vouch_for_text(event: Event) -> None:

@@ -123,9 +123,9 @@ def _home_safe_prompts(now: datetime) -> Iterable[Due]:
         yield "home_safe_prompt", member, key, {"group": member.group}
 
 
-def _home_safe_leaders(now: datetime) -> Iterable[Due]:
-    """The leader of each group where members asked "home safe?" at least an hour ago
-    have still not answered: the email names them, the SMS only counts them."""
+def _silent_members(now: datetime) -> dict[int, list[str]]:
+    """Group id → names of the members (not the leader) asked "home safe?" at least an hour
+    ago who have not answered, for the events that ended HOME_SAFE_LEADER ago or more."""
     prompted = (
         select(Message.id)
         .where(
@@ -135,7 +135,7 @@ def _home_safe_leaders(now: datetime) -> Iterable[Due]:
         )
         .exists()
     )
-    silent_query = (
+    query = (
         select(Membership)
         .join(Membership.group)
         .join(Group.event)
@@ -152,8 +152,15 @@ def _home_safe_leaders(now: datetime) -> Iterable[Due]:
         .order_by(Membership.joined_at, Membership.id)
     )
     silent: dict[int, list[str]] = defaultdict(list)
-    for member in db.session.scalars(silent_query):
+    for member in db.session.scalars(query):
         silent[member.group_id].append(member.display_name)
+    return silent
+
+
+def _home_safe_leaders(now: datetime) -> Iterable[Due]:
+    """The leader of each group with silent members: the email names them, the SMS only
+    counts them."""
+    silent = _silent_members(now)
     if not silent:
         return
     leaders = db.session.scalars(
