@@ -23,6 +23,7 @@ from campaign.extensions import db
 from campaign.groups import messages
 from campaign.messaging import outbox
 from campaign.models import Event, EventStatus, Group, Membership, Message, utcnow
+from campaign.transactions import begin_write
 
 REMINDER_24H = timedelta(hours=24)
 REMINDER_2H = timedelta(hours=2)
@@ -42,6 +43,9 @@ def plan_due(now: datetime | None = None) -> int:
     """Record every time-based message due at ``now`` (default: now) and commit; returns
     how many were recorded."""
     now = now or utcnow()
+    # SQLite: the write lock before the first read, so a planner that finds something to
+    # record never fails upgrading its read (two planners, or a planner and a request).
+    begin_write()
     recorded = 0
     for plan in (_reminders_24h, _reminders_2h, _deadline_forming, _home_safe_prompts):
         recorded += _record(now, plan(now))

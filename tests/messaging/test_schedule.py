@@ -12,6 +12,7 @@ from campaign.groups import service as groups
 from campaign.messaging.schedule import plan_due
 from campaign.models import Channel, utcnow
 from tests.factories import volunteer
+from tests.helpers import count_queries, race
 from tests.messaging.conftest import recipients, recorded, text_of
 
 HOUR = timedelta(hours=1)
@@ -225,3 +226,33 @@ def test_written_in_the_members_language(make_event, make_group, language, time)
     # The start is written with the member's digits (Persian in "fa"); the sentence around it
     # is Persian once the lead has translated the new strings.
     assert time in text_of(message).text
+
+
+def _planning_statements(now) -> int:
+    with count_queries() as statements:
+        plan_due(now)
+    return len(statements)
+
+
+def test_planning_again_costs_the_same_however_many_members(make_event, make_group):
+    """Once everything due is recorded, a planning run is a few SQL statements per kind,
+    not one per event or member (it runs every minute)."""
+    event = make_event()
+    make_group(event, 3)
+    now = event.starts_at - 20 * HOUR
+    plan_due(now)
+    few = _planning_statements(now)
+    for _ in range(3):
+        make_group(make_event(), 4)
+    plan_due(now)
+    assert _planning_statements(now) == few
+    assert few <= 12
+
+
+def test_two_planners_at_once_record_each_message_once(app, make_event, make_group):
+    event = make_event()
+    make_group(event, 3)
+    now = event.starts_at - 20 * HOUR
+    outcomes = race(app, lambda _i: plan_due(now), threads=2, refusals=())
+    assert outcomes == [None, None]
+    assert len(recorded("reminder_24h")) == 3
