@@ -9,7 +9,7 @@ from campaign.extensions import db
 from campaign.messaging.schedule import plan_due
 from campaign.models import Message, MessageStatus, utcnow
 from tests.helpers import csrf_token, sign_in
-from tests.messaging.conftest import recorded, text_of
+from tests.messaging.recorded import recorded, text_of
 
 
 def _event_with_messages(make_event, make_group):

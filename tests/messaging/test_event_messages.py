@@ -9,7 +9,7 @@ from campaign.groups import service as groups
 from campaign.messaging.schedule import plan_due
 from campaign.models import Channel, EventStatus, utcnow
 from tests.factories import event_details, volunteer
-from tests.messaging.conftest import recipients, recorded, text_of
+from tests.messaging.recorded import recipients, recorded, text_of
 
 
 def _details(event, **overrides):

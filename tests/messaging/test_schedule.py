@@ -13,7 +13,7 @@ from campaign.messaging.schedule import plan_due
 from campaign.models import Channel, utcnow
 from tests.factories import volunteer
 from tests.helpers import count_queries, race
-from tests.messaging.conftest import recipients, recorded, text_of
+from tests.messaging.recorded import recipients, recorded, text_of
 
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)

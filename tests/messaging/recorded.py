@@ -1,6 +1,5 @@
-"""Helpers for the messaging tests: the recorded messages and what they say."""
+"""For the messaging tests: the messages recorded in the outbox, and what they say."""
 
-import pytest
 from sqlalchemy import select
 
 from campaign.extensions import db
@@ -22,8 +21,3 @@ def recipients(kind: str) -> set[int]:
 
 def text_of(message: Message) -> Rendered:
     return Rendered.from_json(message.payload)
-
-
-@pytest.fixture
-def outbox_of():
-    return recorded
