@@ -25,6 +25,7 @@ ORGANISER_ROUTES = {
     "board.export_csv": ("GET", "/organise/events/{ref}/signups.csv", "event"),
     "board.merge": ("POST", "/organise/events/{ref}/merge", "event"),
     "board.consolidate": ("POST", "/organise/events/{ref}/consolidate", "event"),
+    "board.retry_messages": ("POST", "/organise/events/{ref}/messages/retry", "event"),
     "slogans.event_signs_pdf": ("GET", "/organise/events/{ref}/signs.pdf", "event"),
     "campaigns.edit_campaign": ("GET", "/organise/campaigns/{slug}/edit", "campaign"),
     "campaigns.contact_log": ("GET", "/organise/campaigns/{slug}/contact-log", "campaign"),

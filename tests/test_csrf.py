@@ -24,12 +24,20 @@ from functools import cached_property
 import pyotp
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from campaign.accounts.service import enable_two_factor, new_totp_secret
 from campaign.events import service as events
 from campaign.extensions import csrf, db
 from campaign.groups import service as groups
-from campaign.models import EventStatus, Organiser, SloganKind, SloganStatus
+from campaign.models import (
+    EventStatus,
+    Message,
+    MessageStatus,
+    Organiser,
+    SloganKind,
+    SloganStatus,
+)
 from campaign.slogans.service import SloganDetails, add_slogan, review_slogan, suggest_slogan
 from campaign.slogans.views import REVIEW_ACTIONS
 from tests import helpers
@@ -280,6 +288,18 @@ def _consolidate(w: World, client: FlaskClient, _variant: str) -> Post:
     w.group_of_two, w.lone_group  # noqa: B018  (two forming groups to merge)
     signed_in_as(client, w.organiser)
     return Post(f"/organise/events/{w.event.ref}/consolidate")
+
+
+@case("board.retry_messages")
+def _retry_messages(w: World, client: FlaskClient, _variant: str) -> Post:
+    # The leader's welcome message failed: the retry queues it again.
+    failed = db.session.scalars(
+        select(Message).where(Message.membership_id == w.leader.membership.id)
+    ).first()
+    failed.status = MessageStatus.FAILED
+    db.session.commit()
+    signed_in_as(client, w.organiser)
+    return Post(f"/organise/events/{w.event.ref}/messages/retry")
 
 
 @case("board.merge")

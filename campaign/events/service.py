@@ -19,6 +19,7 @@ from campaign.localtime import (
     timezone_names,
     zone_or_none,
 )
+from campaign.messaging import event_messages
 from campaign.models import (
     Campaign,
     Event,
@@ -252,19 +253,28 @@ def update_event(event: Event, organiser: Organiser, details: EventDetails) -> b
             problems.append(("max_group_size", "max_below_largest_group"))
     if problems:
         raise EventError.several(problems)
+    moved = any(not _same(getattr(event, name), values[name]) for name in PLACE_AND_TIME)
     changed = False
     for name, value in values.items():
         if not _same(getattr(event, name), value):
             setattr(event, name, value)
             changed = True
     if changed and event.status is EventStatus.PUBLISHED:
-        event.revision += 1
-        if by_admin:
-            _vouch_for_text(event)
-        else:
-            _flag_text_changes(event)
+        _published_event_changed(event, by_admin=by_admin, moved=moved)
     db.session.flush()
     return changed
+
+
+def _published_event_changed(event: Event, *, by_admin: bool, moved: bool) -> None:
+    """A new revision; the text vouched for (an admin's change) or flagged for review; the
+    members told when the place or time moved."""
+    event.revision += 1
+    if by_admin:
+        _vouch_for_text(event)
+    else:
+        _flag_text_changes(event)
+    if moved:
+        event_messages.event_changed(event)
 
 
 def _vouch_for_text(event: Event) -> None:
@@ -337,4 +347,5 @@ def cancel_event(event: Event, organiser: Organiser) -> None:
     event.cancelled_at = utcnow()
     if was_published:
         event.revision += 1
+        event_messages.cancelled(event)
     db.session.flush()

@@ -19,6 +19,7 @@ from campaign.groups import queries, service
 from campaign.groups.contacts import display_phone
 from campaign.groups.forms import SIGNUP_ERROR_MESSAGES, MergeForm
 from campaign.http import private
+from campaign.messaging import status as message_status
 from campaign.models import ContactAccess, ContactKind, Event, Group, GroupState
 from campaign.service_calls import apply_change
 from campaign.transactions import writes
@@ -60,7 +61,20 @@ def board(ref: str):
         action_form=EmptyForm(),
         shown_contact=shown_contact,
         signup_closed=service.signup_closed(event),
+        message_counts=message_status.counts(event),
     )
+
+
+@bp.post("/<ref>/messages/retry")
+@login_required
+def retry_messages(ref: str):
+    """Queue the event's failed messages again (organisers of the event only)."""
+    event = editable_event_or_404(ref)
+    button_or_400()
+    retried = message_status.retry_failed(event)
+    db.session.commit()
+    flash(_("%(n)d failed messages queued again.", n=retried), "success")
+    return redirect(url_for(".board", ref=ref))
 
 
 @bp.post("/<ref>/merge")
