@@ -40,7 +40,7 @@ from tests.helpers import (  # noqa: F401
     sign_in,
 )
 
-pytest_plugins = ["tests.factories", "tests.helpers"]
+pytest_plugins = ["tests.factories", "tests.helpers", "tests.smtp_server"]
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "campaign" / "translations"
