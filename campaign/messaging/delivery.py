@@ -251,13 +251,14 @@ def _send(claim: _Claim, clock) -> Counts:
     try:
         transport_for(message.channel).send(message)
     except TransportError as error:
-        return _record(claim, _failure, _reason(error.reason, message.to), error.permanent)
+        reason = _reason(error.reason, message.to)
+        return _record(claim, _failure, clock(), reason, error.permanent)
     except ConfigurationError:
         raise
     except Exception as error:  # a transport's bug: logged, retried; never its text here
         log.exception("the %s transport failed on message %s", message.channel, claim.id)
-        return _record(claim, _failure, f"unexpected {type(error).__name__}", False)
-    return _record(claim, _sent)
+        return _record(claim, _failure, clock(), f"unexpected {type(error).__name__}", False)
+    return _record(claim, _sent, clock())
 
 
 def _record(claim: _Claim, outcome, *args) -> Counts:
@@ -279,13 +280,13 @@ def _record(claim: _Claim, outcome, *args) -> Counts:
     return Counts()  # not reached
 
 
-def _sent(claim: _Claim) -> Counts:
+def _sent(claim: _Claim, now: datetime) -> Counts:
     db.session.execute(
         update(Message)
         .where(Message.id == claim.id, Message.status == MessageStatus.SENDING)
         .values(
             status=MessageStatus.SENT,
-            sent_at=utcnow(),
+            sent_at=now,
             payload="",  # the text may hold a member link: kept no longer than needed
             lease_until=None,
             last_error="",
@@ -294,7 +295,7 @@ def _sent(claim: _Claim) -> Counts:
     return Counts(sent=1)
 
 
-def _failure(claim: _Claim, reason: str, permanent: bool) -> Counts:
+def _failure(claim: _Claim, now: datetime, reason: str, permanent: bool) -> Counts:
     message = db.session.scalars(
         select(Message)
         .where(Message.id == claim.id)
@@ -310,7 +311,7 @@ def _failure(claim: _Claim, reason: str, permanent: bool) -> Counts:
         log.warning("message %s failed after %s tries: %s", claim.id, message.attempts, reason)
         return Counts(failed=1)
     message.status = MessageStatus.QUEUED
-    message.next_attempt_at = utcnow() + backoff(message.attempts)
+    message.next_attempt_at = now + backoff(message.attempts)
     log.info(
         "message %s: try %s failed (%s), tried again later", claim.id, message.attempts, reason
     )
