@@ -258,6 +258,7 @@ def _send(claim: _Claim, clock) -> Counts:
     except Exception as error:  # a transport's bug: logged, retried; never its text here
         log.exception("the %s transport failed on message %s", message.channel, claim.id)
         return _record(claim, _failure, clock(), f"unexpected {type(error).__name__}", False)
+    log.info("message %s sent by %s", claim.id, message.channel)
     return _record(claim, _sent, clock())
 
 
