@@ -142,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.groups.board import bp as board_bp
     from campaign.groups.views import bp as groups_bp
     from campaign.i18n import bp as i18n_bp
+    from campaign.messaging.sms_inbound import bp as sms_inbound_bp
     from campaign.slogans.views import bp as slogans_bp
 
     app.register_blueprint(accounts_bp)
@@ -152,3 +153,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(board_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(slogans_bp)
+    app.register_blueprint(sms_inbound_bp)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from campaign.accounts.service import create_organiser, find_by_email
 from campaign.campaigns.service import CampaignDetails, create_campaign
@@ -17,7 +17,7 @@ from campaign.events.service import (
 )
 from campaign.extensions import db
 from campaign.groups.service import Volunteer, join_group, start_group
-from campaign.models import Campaign, SloganKind, VenueType, utcnow
+from campaign.models import Campaign, Message, SloganKind, VenueType, utcnow
 from campaign.slogans.service import SloganDetails, add_slogan
 
 SLUG = "i-am-hazara"
@@ -401,6 +401,16 @@ def _add_demo_slogans(campaign, admin) -> None:
             add_slogan(campaign, admin, SloganDetails(text, language, SloganKind(kind), theme))
 
 
+def _as_if_verified(membership, *, leads: bool) -> None:
+    """Demo volunteers have example.org addresses that can receive no code: they count as
+    verified (without the messages a real verification sends), so the demo shows groups
+    in every state while the campaign verifies everyone who joins for real."""
+    membership.verified_at = utcnow()
+    membership.is_leader = leads
+    db.session.execute(delete(Message).where(Message.membership_id == membership.id))
+    db.session.flush()
+
+
 def _add_demo_groups(events) -> int:
     """Pseudonymous volunteers with example.org addresses (a reserved domain: no real inbox)."""
     n = 0
@@ -417,6 +427,7 @@ def _add_demo_groups(events) -> int:
                 joined = (
                     start_group(event, volunteer) if group is None else join_group(group, volunteer)
                 )
+                _as_if_verified(joined.membership, leads=group is None)
                 group = joined.membership.group
                 n += 1
     return n

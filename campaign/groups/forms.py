@@ -152,6 +152,19 @@ class VerifyForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
+class LinkForm(FlaskForm):
+    contact = StringField(
+        _l("Your phone number or email"),
+        description=_l("The one you joined with."),
+        validators=[
+            DataRequired(message=_l("Give a phone number or an email address.")),
+            Length(max=200),
+        ],
+        render_kw={"autocomplete": "tel email", "dir": "ltr"},
+    )
+    submit = SubmitField(_l("Send me my link"))
+
+
 class LeaveForm(FlaskForm):
     confirmed = HiddenField("")  # labelled: see VolunteerForm.attempt
 

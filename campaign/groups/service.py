@@ -179,7 +179,10 @@ def _changed(group: Group) -> None:
 # --- joining -------------------------------------------------------------------------------
 
 
-def _add_member(event: Event, group: Group, volunteer: Volunteer, token: str | None) -> Joined:
+def _add_member(
+    event: Event, group: Group, volunteer: Volunteer, token: str | None, *, proven: bool = False
+) -> Joined:
+    """``proven``: the contact is already proven (the volunteer texted from that phone)."""
     name, kind, contact = _checked_volunteer(event, volunteer)
     digest = contact_hash(contact, current_app.config["CONTACT_HASH_KEY"])
     existing = _existing_membership(event, digest)
@@ -215,10 +218,12 @@ def _add_member(event: Event, group: Group, volunteer: Volunteer, token: str | N
         # Only reachable if the lock was bypassed: the unique constraint held the line.
         raise SignUpError("already_joined") from None
     db.session.refresh(group)
-    if verified is None:
-        _send_code(membership, token)
-    else:
+    if verified is not None:
         _welcome(membership, token, was)
+    elif proven:
+        confirm_contact(membership, token, group)
+    else:
+        _send_code(membership, token)
     return Joined(membership, token)
 
 
@@ -328,15 +333,17 @@ def start_group(event: Event, volunteer: Volunteer, *, token: str | None = None)
     return _add_member(event, _new_group(event), volunteer, token)
 
 
-def join_group(group: Group, volunteer: Volunteer, *, token: str | None = None) -> Joined:
-    """Join one group, as by its join code."""
+def join_group(
+    group: Group, volunteer: Volunteer, *, token: str | None = None, proven: bool = False
+) -> Joined:
+    """Join one group, as by its join code. ``proven``: see ``_add_member``."""
     group = _lock_group(group)
     if group.merged_into_id is not None:
         raise SignUpError("group_merged")
     _check_open(group.event)
     if release_expired_holds(group.event):
         db.session.refresh(group)
-    return _add_member(group.event, group, volunteer, token)
+    return _add_member(group.event, group, volunteer, token, proven=proven)
 
 
 def _new_group(event: Event) -> Group:

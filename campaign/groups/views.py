@@ -19,12 +19,13 @@ from flask_babel import gettext as _
 from campaign.access import membership_or_404, public_event_or_404, public_group
 from campaign.extensions import csrf, db
 from campaign.forms import EmptyForm, button_or_400
-from campaign.groups import messages, queries, service, verification
+from campaign.groups import by_contact, messages, queries, service, verification
 from campaign.groups.forms import (
     SIGNUP_ERROR_MESSAGES,
     VERIFY_MESSAGES,
     JoinEventForm,
     LeaveForm,
+    LinkForm,
     MeetingForm,
     RenameForm,
     VerifyForm,
@@ -289,6 +290,27 @@ def new_code(token: str):
     button_or_400()
     change = partial(service.resend_code, membership, token)
     return _change(token, change, _("A new code is on its way."))
+
+
+@bp.route("/e/<ref>/my-link", methods=["GET", "POST"])
+@shared("VERIFY", methods=["POST"])
+@private
+def my_link(ref: str):
+    """ "I lost my link": a new one goes to the verified contact; the page never shows it,
+    and says the same whether or not the contact is signed up."""
+    event = public_event_or_404(ref)
+    form = LinkForm()
+    sent = False
+    if form.validate_on_submit():
+        try:
+            by_contact.send_my_link(event, form.contact.data)
+        except service.SignUpError as error:
+            db.session.rollback()
+            form.contact.errors = [message_for(error.code, SIGNUP_ERROR_MESSAGES)]
+        else:
+            db.session.commit()
+            sent = True
+    return render_template("groups/my_link.html", event=event, form=form, sent=sent)
 
 
 @bp.route("/m/stop/<signed>", methods=["GET", "POST"])

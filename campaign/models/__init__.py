@@ -18,7 +18,13 @@ from campaign.models.groups import (
     GroupActivityKind,
     Membership,
 )
-from campaign.models.messages import Channel, Message, MessageStatus, VerificationCode
+from campaign.models.messages import (
+    Channel,
+    Message,
+    MessageStatus,
+    SmsJoinRequest,
+    VerificationCode,
+)
 from campaign.models.slogans import Slogan, SloganKind, SloganStatus
 from campaign.models.types import UTCDateTime, utcnow
 
@@ -44,6 +50,7 @@ __all__ = [
     "Slogan",
     "SloganKind",
     "SloganStatus",
+    "SmsJoinRequest",
     "UTCDateTime",
     "VenueType",
     "VerificationCode",

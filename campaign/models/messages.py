@@ -87,3 +87,15 @@ class Message(Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Why the last try failed (a transport's reason, never the text or the contact).
     last_error: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SmsJoinRequest(Model):
+    """ "JOIN <code> <name>" arrived by SMS: the pledge went back; "YES" makes the member."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Keyed hash of the sender's phone (E.164), as Membership.contact_hash.
+    contact_hash: Mapped[str] = mapped_column(String(64), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("volunteer_group.id", ondelete="CASCADE"))
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
