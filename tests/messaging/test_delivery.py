@@ -292,6 +292,22 @@ def test_smtp_is_used_when_mail_server_is_set(app, smtp_server):
     assert received == ["m0@example.org", "m1@example.org"]
 
 
+def test_kannel_is_used_when_sms_gateway_url_is_set(app):
+    from campaign.messaging.sms import KannelTransport
+
+    app.config["SMS_GATEWAY_URL"] = "http://127.0.0.1:13013/cgi-bin/sendsms"
+    assert isinstance(transport_for("sms"), KannelTransport)
+    assert isinstance(transport_for("email"), ConsoleTransport)
+
+
+def test_an_sms_gateway_url_that_cannot_work_is_a_configuration_error(app):
+    app.config.update(SMS_GATEWAY_URL="ftp://gateway", PREFERRED_URL_SCHEME="https")
+    app.config.update(MESSAGES_CONSOLE_ALLOWED=True)
+    counts = deliver_due()
+    assert list(counts.unusable) == ["sms"]
+    assert "SMS_GATEWAY_URL must be" in counts.unusable["sms"]
+
+
 def test_a_mail_setting_that_cannot_work_is_a_configuration_error(app):
     app.config.update(MAIL_SERVER="smtp.example.org", MAIL_DEFAULT_SENDER="not an address")
     counts = deliver_due()
