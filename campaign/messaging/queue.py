@@ -5,9 +5,9 @@ enqueue was lost, or whose deliverer died, is found again).
 
 QUEUE_URL says where Huey keeps its tasks: ``sqlite:///path`` (the default, under
 instance/: no server needed), ``redis://host:port/db`` (several hosts share the work),
-``memory://`` (one process: tests), or empty (no queue: ``flask deliver`` from cron does
-the work). ``flask consume`` runs the consumer; ``flask deliver`` sends what is due and
-exits.
+``memory://`` (one process: tests), or empty or ``none`` (no queue: ``flask deliver``
+from cron does the work). ``flask consume`` runs the consumer; ``flask deliver`` sends
+what is due and exits.
 """
 
 import logging
@@ -35,7 +35,7 @@ def _storage(url: str) -> tuple[str, str]:
     """("sqlite", path), ("redis", url), ("memory", "") or ("", "") for no queue; raises
     QueueConfigurationError for anything else."""
     url = (url or "").strip()
-    if not url:
+    if url.lower() in ("", "none"):
         return "", ""
     scheme = urlsplit(url).scheme
     if scheme == "sqlite" and url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
@@ -46,7 +46,7 @@ def _storage(url: str) -> tuple[str, str]:
         return "memory", ""
     raise QueueConfigurationError(
         f"QUEUE_URL {url!r}: expected sqlite:///path/to/file, redis://host:port/db, "
-        "memory:// or nothing (no queue: flask deliver from cron)"
+        "memory://, or none (no queue: flask deliver from cron)"
     )
 
 

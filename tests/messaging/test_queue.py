@@ -107,8 +107,9 @@ def test_a_queue_that_is_down_does_not_fail_the_join(app, verified_event, caplog
     assert took < 5
 
 
-def test_no_queue_url_means_no_queue(app):
-    assert _use_queue(app, "") is None
+@pytest.mark.parametrize("url", ["", "none"])
+def test_no_queue_url_means_no_queue(app, url):
+    assert _use_queue(app, url) is None
     add_messages(1)  # committing enqueues nothing, and fails nothing
 
 
