@@ -11,6 +11,7 @@ what is due and exits.
 """
 
 import logging
+import os
 import threading
 from urllib.parse import urlsplit
 
@@ -70,18 +71,20 @@ class Queue:
         self.url = app.config.get("QUEUE_URL", "")
         _storage(self.url)  # a wrong QUEUE_URL fails at start, not on the first join
         self._huey: Huey | None = None
-        self._made = False
+        self._made = 0  # the process the Huey instance was made in
         self._making = threading.Lock()
 
     @property
     def huey(self) -> Huey | None:
-        if not self._made:
+        # Made again in a forked child (a gunicorn worker): a SQLite or Redis connection
+        # must not be shared between processes.
+        if self._made != os.getpid():
             with self._making:
-                if not self._made:
+                if self._made != os.getpid():
                     self._huey = make_huey(self.url)
                     if self._huey is not None:
                         self._tasks(self._huey)
-                    self._made = True
+                    self._made = os.getpid()
         return self._huey
 
     def _tasks(self, huey: Huey) -> None:

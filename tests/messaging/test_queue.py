@@ -3,6 +3,7 @@ queue that is down does not fail the join; and a Huey consumer in its own proces
 delivers what a join enqueued, to a real SMTP server."""
 
 import logging
+import os
 import signal
 import subprocess
 import time
@@ -124,6 +125,26 @@ def test_the_queue_file_is_under_the_instance_folder(app, tmp_path):
     huey = queue.huey_for(app)
     assert huey.__class__.__name__ == "SqliteHuey"
     assert huey.storage.filename == f"{app.instance_path}/queue.sqlite3"
+
+
+def test_a_forked_worker_makes_its_own_huey(app):
+    """A gunicorn worker forked after the app was made does not share its parent's
+    connection to the queue's storage."""
+    parent = queue.huey_for(app)
+    assert queue.huey_for(app) is parent  # made once per process
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        answer = b"0"
+        try:
+            answer = b"1" if queue.huey_for(app) is not parent else b"0"
+        finally:
+            os.write(write, answer)
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    os.close(read)
+    os.close(write)
 
 
 def test_flask_consume_refuses_without_a_queue(app, runner):
