@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app campaign
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run serve bench load test test-sqlite lint format migrate seed translations compile-translations check audit typecheck
+.PHONY: install run serve consume bench load test test-sqlite lint format migrate seed translations compile-translations check audit typecheck
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,15 +23,29 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo --if-empty
 
+# The development server and, beside it, the queue's consumer (messages, reminders); the
+# consumer stops with the server. With no MAIL_SERVER or SMS_GATEWAY_URL, messages are
+# printed to this terminal (the console transport).
 run: seed compile-translations
+	$(FLASK) consume & consumer=$$!; \
+	trap 'kill -INT $$consumer 2>/dev/null; wait $$consumer' EXIT; trap 'exit 130' INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production-style serving: gunicorn with gunicorn.conf.py on 127.0.0.1:8000, each worker
 # running waitress (campaign_serving/), which hands the app only requests that have fully
 # arrived, so slow clients cannot hold the site. In production, behind a reverse proxy with
-# HTTPS (docs/deployment.md).
+# HTTPS (docs/deployment.md). The queue's consumer runs beside it and stops with it; with
+# QUEUE_URL=redis://… several hosts share the work (or run `make consume` on its own).
 serve: migrate compile-translations
+	$(FLASK) consume & consumer=$$!; \
+	trap 'kill -INT $$consumer 2>/dev/null; wait $$consumer' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py
+
+# The queue's consumer alone (QUEUE_URL): sends each message as it is recorded, and every
+# minute plans what is due (reminders) and sends it. WORKERS threads send at once.
+WORKERS ?= 2
+consume: migrate
+	$(FLASK) consume --workers $(WORKERS)
 
 # Full-size load with invariants and benchmarks: by hand, never part of `make test`.
 # PostgreSQL too when LOAD_DATABASE_URL names an empty database.

@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from campaign import cli, errors, form_values, http, security, sessions
     from campaign.exports import fastpath
+    from campaign.messaging import queue
 
     fastpath.install(app)  # before ProxyFix wraps the app, so it sees what Flask sees
     security.init_app(app)
@@ -36,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     form_values.init_app(app)
     http.init_app(app)
     templating.init_app(app)
+    queue.init_app(app)  # Huey: delivers messages after the commit that recorded them
     cli.register(app)
     return app
 

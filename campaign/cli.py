@@ -167,6 +167,9 @@ def seed_scale_command(events: int, members: int, slug: str):
 
 
 def register(app: Flask) -> None:
+    from campaign.messaging import cli as messaging_cli
+
+    messaging_cli.register(app)  # deliver, consume
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(rotate_contact_key_command)
