@@ -27,7 +27,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from campaign.extensions import db
-from campaign.messaging.outbox import Rendered
+from campaign.messaging.outbox import ALWAYS_SENT, Rendered
 from campaign.messaging.transport import ConsoleTransport, Outgoing, Transport, TransportError
 from campaign.models import Channel, Event, Membership, Message, MessageStatus, utcnow
 from campaign.transactions import begin_write, lock_event
@@ -207,6 +207,9 @@ def _claim(now: datetime, channels: list[Channel], batch: int, only_id: int | No
                 # It was claimed that often and never marked: perhaps it stops deliverers.
                 _give_up(message, "the deliverer stopped while sending it, every try")
                 continue
+            if _stopped(message):
+                message.status, message.payload = MessageStatus.STOPPED, ""
+                continue
             try:
                 outgoing = _outgoing(message)
             except (ValueError, TypeError):
@@ -220,6 +223,15 @@ def _claim(now: datetime, channels: list[Channel], batch: int, only_id: int | No
         db.session.rollback()
         raise
     return claims
+
+
+def _stopped(message: Message) -> bool:
+    """The member stopped messages after this one was recorded (STOP by SMS, the email's
+    link, their page): it is not sent, unless they asked for it (a code, a link)."""
+    if message.kind in ALWAYS_SENT or message.membership_id is None:
+        return False
+    member = db.session.get(Membership, message.membership_id)
+    return member is not None and member.messages_stopped_at is not None
 
 
 def _outgoing(message: Message) -> Outgoing:

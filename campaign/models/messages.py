@@ -49,6 +49,7 @@ class MessageStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by a deliverer until lease_until
     SENT = "sent"
     FAILED = "failed"  # the last try failed; an organiser may retry it
+    STOPPED = "stopped"  # not sent: the member stopped messages after it was recorded
 
 
 class Message(Model):

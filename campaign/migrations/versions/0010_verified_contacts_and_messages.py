@@ -37,7 +37,7 @@ def upgrade():
     sa.Column('key', sa.String(length=160), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('channel', sa.Enum('email', 'sms', name='channel', native_enum=False, length=8), nullable=False),
-    sa.Column('status', sa.Enum('queued', 'sending', 'sent', 'failed', name='messagestatus', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'sending', 'sent', 'failed', 'stopped', name='messagestatus', native_enum=False, length=16), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=True),
     sa.Column('membership_id', sa.Integer(), nullable=True),
     sa.Column('recipient', sa.Text(), nullable=False),
