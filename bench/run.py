@@ -3,6 +3,9 @@ in the same run, on the same machine, served by gunicorn with the same settings.
 
     event page GET        / hello-world GET           goal >= 0.35
     join POST             / raw sqlite3 insert POST   goal >= 0.5
+      (the campaign verifies contacts: each join also records a code and its message,
+      and hands the message to the queue; nothing is sent on the request path)
+    code check POST       / raw sqlite3 insert POST   (the typed code verifies the member)
     campaign feed (5,000 events), warm / hello-world  goal >= 0.5
     campaign feed, conditional GET 304 / hello-world  goal >= 0.8
     cold build of that feed / plain icalendar         goal <= 1.2  (lower is better)
@@ -188,6 +191,55 @@ def _join_tokens(port: int, ref: str, count: int) -> list[tuple[str, str]]:
             raise RuntimeError("the join form did not load")
         pairs.append((cookie, csrf_token))
     return pairs
+
+
+def _sent_codes(instance: Path, database: str) -> dict[str, tuple[str, str]]:
+    """email → (member token, code), read from the outbox as the volunteer's inbox would."""
+    env = {**os.environ, "DATABASE_URL": database, "CAMPAIGN_INSTANCE_PATH": str(instance)}
+    script = """
+import json, re
+from campaign import create_app
+from campaign.extensions import db
+from campaign.messaging.outbox import Rendered
+from campaign.models import Message
+app = create_app()
+with app.app_context():
+    codes = {}
+    for message in db.session.scalars(db.select(Message).where(Message.kind == "verify")):
+        text = Rendered.from_json(message.payload).text
+        link = re.search(r"/me/([^/]+)/verify\\?code=(\\d+)", text)
+        codes[message.recipient] = link.groups()
+    print(json.dumps(codes))
+"""
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr[-2000:])
+    return {email: tuple(pair) for email, pair in json.loads(result.stdout).items()}
+
+
+def code_check(database: str, instance: Path, pairs: list[tuple[str, str]]) -> dict:
+    """Each volunteer who joined types the code they were sent (the right one)."""
+    codes = _sent_codes(instance, database)
+    checks = [
+        (cookie, csrf, *codes[f"bench{k}@example.org"])
+        for k, (cookie, csrf) in enumerate(pairs)
+        if f"bench{k}@example.org" in codes
+    ]
+    counter = iter(range(len(checks)))
+
+    def check_request(n, i):
+        cookie, csrf, token, code = checks[next(counter)]
+        body = urlencode({"csrf_token": csrf, "code": code})
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        return "POST", f"/me/{token}/verify", body, headers, 302
+
+    server = Server(database, instance, workers=WORKERS).start()
+    try:
+        return measure(server.port, check_request, seconds=min(SECONDS, 4))
+    finally:
+        server.stop()
 
 
 def cold_feed_ratio(instance: Path, database: str) -> dict:
@@ -403,8 +455,10 @@ def main() -> int:
                 return "POST", f"/e/{ref}/join", body, headers, 302
 
             results["join_post"] = measure(port, join_request, seconds=min(SECONDS, 6))
+            joined = next(counter)
         finally:
             server.stop()
+        results["code_check_post"] = code_check(database, instance, pairs[:joined])
         results["feed_cold_build"] = cold_feed_ratio(instance, database)
         results["hostile_feeds"] = hostile_feed_ratio(database, instance, ref)
 
@@ -418,6 +472,7 @@ def main() -> int:
 
     ratio("event_page_get", "hello_get", ">= 0.35")
     ratio("join_post", "sqlite_insert_post", ">= 0.5")
+    ratio("code_check_post", "sqlite_insert_post", "(no goal yet)")
     ratio("feed_warm_get", "hello_get", ">= 0.5")
     ratio("feed_304_get", "hello_get", ">= 0.8")
     results["ratios"]["feed_cold_build"] = {

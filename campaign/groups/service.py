@@ -185,13 +185,16 @@ def _add_member(
     """``proven``: the contact is already proven (the volunteer texted from that phone)."""
     name, kind, contact = _checked_volunteer(event, volunteer)
     digest = contact_hash(contact, current_app.config["CONTACT_HASH_KEY"])
+    verified = None if verification.required(event) else utcnow()
     existing = _existing_membership(event, digest)
-    if existing is not None:
+    # With verification, typing a contact that is signed up is answered like any other
+    # join (a code goes to the contact, whose owner alone learns "already joined"): the
+    # page never tells a stranger that a number is signed up for this event.
+    if existing is not None and (verified is not None or proven):
         raise SignUpError("already_joined", membership=existing)
     if group.is_full:
         raise SignUpError("group_full")
     token = token or new_member_token()
-    verified = None if verification.required(event) else utcnow()
     was = group.state
     membership = Membership(
         group=None,

@@ -6,6 +6,7 @@ from functools import partial
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     get_template_attribute,
     redirect,
@@ -20,6 +21,7 @@ from campaign.access import membership_or_404, public_event_or_404, public_group
 from campaign.extensions import csrf, db
 from campaign.forms import EmptyForm, button_or_400
 from campaign.groups import by_contact, messages, queries, service, verification
+from campaign.groups.contacts import ContactError, contact_hash, normalise_contact
 from campaign.groups.forms import (
     SIGNUP_ERROR_MESSAGES,
     VERIFY_MESSAGES,
@@ -99,11 +101,26 @@ def _made_on_this_device(
     return None
 
 
+def _same_contact_on_this_device(event: Event, form: VolunteerForm) -> str | None:
+    """This device's membership of the event, when the form names its contact again (a
+    volunteer who joined here and came back): led back to it, not made to confirm again."""
+    token = _device_token_for(event.id)
+    if token is None:
+        return None
+    try:
+        _kind, contact = normalise_contact(form.contact.data or "", event.country)
+    except ContactError:
+        return None
+    membership = service.membership_by_token(token)
+    digest = contact_hash(contact, current_app.config["CONTACT_HASH_KEY"])
+    return token if membership is not None and membership.contact_hash == digest else None
+
+
 def _join(event: Event, form: VolunteerForm, join) -> tuple[Response | None, dict]:
     """Join once, however often the form is sent: a retry (the reply to the first send was
     lost) is answered with the membership the first send made. Returns the redirect to the
     member page, or what the page shows for a refusal."""
-    token = _made_on_this_device(event.id, form)
+    token = _made_on_this_device(event.id, form) or _same_contact_on_this_device(event, form)
     if token is None:
         try:
             return _joined(join(form.volunteer(), token=_attempt_token(form))), {}

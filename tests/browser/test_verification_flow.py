@@ -1,4 +1,4 @@
-"""A volunteer on a phone (390×844) joins a group whose leader set a meeting point, reads
+"""A volunteer on a phone (390 by 844) joins a group whose leader set a meeting point, reads
 the code from the email that arrived (a real SMTP server), types it, and only then sees
 the group and where it meets."""
 

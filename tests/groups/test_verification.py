@@ -141,10 +141,9 @@ def test_a_squatted_contact_is_freed_when_its_owner_verifies(verified_event):
     assert verify(owner) == "ok"
     assert db.session.get(Membership, squatter_id) is None
     assert service.membership_by_token(squatter.token) is None
-    # Now the contact is taken for real: a further join with it is refused.
-    with pytest.raises(SignUpError) as refused:
-        service.join_any_group(event, volunteer(contact=victim_phone))
-    assert refused.value.code == "already_joined"
+    # Now the contact is taken for real: a further join with it can never count.
+    again = join(service.join_any_group, event, volunteer(contact=victim_phone))
+    assert verify(again) == "already_joined"
 
 
 def test_the_same_contact_verified_twice_keeps_the_first(verified_event):
@@ -309,3 +308,30 @@ def test_a_join_through_the_form_asks_for_the_code(client, verified_event):
     membership = db.session.scalar(select(Membership))
     assert membership.verified_at is None
     assert code_sent_to(membership)
+
+
+def test_typing_a_signed_up_contact_tells_a_stranger_nothing(client, verified_event):
+    event = verified_event()
+    owner = join(service.start_group, event, volunteer(contact="+12015550781"))
+    verify(owner)
+    # Someone else types the owner's number: the same "confirm your contact" as anyone.
+    stranger = join(service.join_any_group, event, volunteer(contact="+12015550781"))
+    page = client.get(f"/me/{stranger.token}").get_data(as_text=True)
+    assert "Confirm your contact" in page and "already" not in page
+    # The code went to the owner's phone; only its holder learns "already joined", and the
+    # place is released.
+    stranger_id = stranger.membership.id
+    assert verify(stranger) == "already_joined"
+    assert db.session.get(Membership, stranger_id) is None
+    db.session.refresh(owner.membership)
+    assert owner.membership.verified_at is not None
+
+
+def test_the_same_device_typing_its_contact_again_is_led_back(client, verified_event):
+    event = verified_event()
+    url = f"/e/{event.ref}/join"
+    form = {"display_name": "Maryam", "contact": "+12015550782", "pledge": "y", "mode": "new"}
+    first = client.post(url, data={"csrf_token": csrf_token(client, url), **form})
+    again = client.post(url, data={"csrf_token": csrf_token(client, url), **form})
+    assert again.status_code == 302 and again.location == first.location
+    assert db.session.scalar(select(func.count(Membership.id))) == 1
