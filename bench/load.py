@@ -133,7 +133,10 @@ app = create_app()
 with app.app_context():
     upgrade()
     admin = create_organiser("load@example.org", "violet tractor umbrella", "A", is_admin=True)
-    campaign = create_campaign(admin, CampaignDetails(name="Load", slug="load", pledge="Calm."))
+    # The load's invariants are about seats and the minimum for people who count: joins
+    # there are verified at once (bench/run.py measures joins with verification).
+    details = CampaignDetails(name="Load", slug="load", pledge="Calm.", verify_contacts=False)
+    campaign = create_campaign(admin, details)
     event = create_event(campaign, admin, event_details(max_group_size={max_group_size}))
     submit_for_review(event, admin)
     publish_event(event, admin)

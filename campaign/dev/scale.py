@@ -192,6 +192,7 @@ def seed_scale(
                     "is_leader": position == 0,
                     "pledge_accepted_at": now,
                     "joined_at": now + timedelta(seconds=position),
+                    "verified_at": now,  # seeded people count, as real verified ones
                 }
             )
             if len(rows) == BATCH:
