@@ -41,13 +41,13 @@ def verified_memberships(digest: str, *, event: Event | None = None) -> list[Mem
 
 
 def _links_sent_lately(membership: Membership) -> int:
-    return db.session.scalar(
+    return db.session.scalars(
         select(func.count(Message.id)).where(
             Message.membership_id == membership.id,
             Message.kind == "link",
             Message.created_at >= utcnow() - timedelta(hours=1),
         )
-    )
+    ).one()
 
 
 def send_link(membership: Membership, reason: str) -> bool:
@@ -121,7 +121,7 @@ def sms_yes(phone: str) -> SmsAnswer:
     )
     if request is None:
         return SmsAnswer("nothing_to_accept", {})
-    group = db.session.get(Group, request.group_id)
+    group = db.session.get_one(Group, request.group_id)
     name = request.display_name or phone[-4:]
     db.session.delete(request)
     volunteer = service.Volunteer(display_name=name, contact=phone, pledge_accepted=True)

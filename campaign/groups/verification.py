@@ -59,11 +59,11 @@ def normalise_typed_code(typed: str) -> str:
 
 
 def _count_since(*conditions, since: datetime) -> int:
-    return db.session.scalar(
+    return db.session.scalars(
         select(func.count(VerificationCode.id)).where(
             *conditions, VerificationCode.created_at >= since
         )
-    )
+    ).one()
 
 
 def _check_limits(membership: Membership, channel: Channel, now: datetime) -> None:

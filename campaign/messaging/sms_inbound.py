@@ -222,7 +222,9 @@ def unknown_reply(_phone: str, command: Command) -> str:
 #: keyword → handler(sender's phone in E.164, command) → reply text ("" for none).
 Handler = Callable[[str, Command], str]
 HANDLERS: dict[str, Handler] = {
-    "JOIN": lambda phone, command: sms_actions.join(phone, *command.args, command.language),
+    "JOIN": lambda phone, command: sms_actions.join(
+        phone, command.args[0], command.args[1], command.language
+    ),
     "YES": lambda phone, command: sms_actions.accept_pledge(phone, command.language),
     "LINK": lambda phone, command: sms_actions.send_link(phone, command.language),
     "SAFE": lambda phone, command: sms_actions.check_in_safe(phone, command.language),
