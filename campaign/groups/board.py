@@ -178,7 +178,7 @@ def export_csv(ref: str):
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # OWASP: every cell in double quotes
     writer.writerow(CSV_COLUMNS)
     for group in groups:
-        for member in group.members:
+        for member in group.verified_members:
             writer.writerow([spreadsheet_text(cell) for cell in _csv_cells(group, member)])
     _record_contact_access(event, "csv")
     db.session.commit()

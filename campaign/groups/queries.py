@@ -36,15 +36,17 @@ class GroupSummary:
 
 
 def group_summary(event: Event) -> GroupSummary:
+    """Counts of verified members only: a seat held by someone still confirming (perhaps an
+    invented number) never makes a group look ready to the public."""
     sizes = db.session.execute(
-        select(func.count(Membership.id))
+        select(func.count(Membership.verified_at), func.count(Membership.id))
         .join(Group, Membership.group_id == Group.id)
         .where(Group.event_id == event.id, Group.merged_into_id.is_(None))
         .group_by(Group.id)
-    ).scalars()
+    ).all()
     summary = GroupSummary()
-    for size in sizes:
-        state = group_state(size, event.min_group_size, event.max_group_size)
+    for size, seats in sizes:
+        state = group_state(size, event.min_group_size, event.max_group_size, seats)
         summary.volunteers += size
         if state is GroupState.FORMING:
             summary.forming += 1

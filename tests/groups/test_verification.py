@@ -335,3 +335,22 @@ def test_the_same_device_typing_its_contact_again_is_led_back(client, verified_e
     again = client.post(url, data={"csrf_token": csrf_token(client, url), **form})
     assert again.status_code == 302 and again.location == first.location
     assert db.session.scalar(select(func.count(Membership.id))) == 1
+
+
+def test_the_public_and_the_board_count_only_verified_members(
+    client, signed_in, verified_event
+):
+    event = verified_event(min_group_size=3, max_group_size=5)
+    leader = join(service.start_group, event, volunteer(display_name="Leader Zahra"))
+    verify(leader)
+    for n in range(2):
+        join(service.join_group, leader.membership.group, volunteer(display_name=f"Fake {n}"))
+    page = client.get(f"/e/{event.ref}").get_data(as_text=True)
+    assert "1 volunteer so far." in page
+    assert "Groups: 1 forming, 0 ready, 0 full." in page
+    board = signed_in(event.organiser).get(f"/organise/events/{event.ref}/board")
+    text = board.get_data(as_text=True)
+    assert "Leader Zahra" in text and "Fake 0" not in text
+    assert "2 people confirming their contact (not counted yet)." in text
+    csv = client.get(f"/organise/events/{event.ref}/signups.csv").get_data(as_text=True)
+    assert "Leader Zahra" in csv and "Fake" not in csv
