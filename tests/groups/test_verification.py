@@ -337,9 +337,7 @@ def test_the_same_device_typing_its_contact_again_is_led_back(client, verified_e
     assert db.session.scalar(select(func.count(Membership.id))) == 1
 
 
-def test_the_public_and_the_board_count_only_verified_members(
-    client, signed_in, verified_event
-):
+def test_the_public_and_the_board_count_only_verified_members(client, signed_in, verified_event):
     event = verified_event(min_group_size=3, max_group_size=5)
     leader = join(service.start_group, event, volunteer(display_name="Leader Zahra"))
     verify(leader)
