@@ -181,6 +181,16 @@ def make_event(factory):
 
 
 @pytest.fixture
+def verifying_event(factory):
+    """An event of a campaign that verifies contacts (``make_event``'s campaigns do not)."""
+
+    def make(**overrides):
+        return factory.event(campaign=factory.campaign(verify_contacts=True), **overrides)
+
+    return make
+
+
+@pytest.fixture
 def fill_group(factory):
     return factory.fill
 

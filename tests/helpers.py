@@ -57,6 +57,15 @@ def submit(client, url: str, fields: dict, *, form_from: str | None = None):
     return client.post(url, data={"csrf_token": csrf_token(client, form_from or url), **fields})
 
 
+def join_by_form(client, ref: str, contact: str, name: str = "Maryam", mode: str = "new") -> str:
+    """Join event ``ref`` through its form as a browser does; returns the member token."""
+    url = f"/e/{ref}/join"
+    fields = {"display_name": name, "contact": contact, "pledge": "y", "mode": mode}
+    answer = submit(client, url, fields)
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return answer.location.rsplit("/me/", 1)[1]
+
+
 def sign_in(client, email: str, password: str = PASSWORD):
     return submit(client, "/auth/login", {"email": email, "password": password})
 

@@ -19,11 +19,8 @@ PHONE = "+12015550901"
 
 
 @pytest.fixture
-def verified_event(make_campaign, make_event):
-    def make(**overrides):
-        return make_event(campaign=make_campaign(verify_contacts=True), **overrides)
-
-    return make
+def verified_event(verifying_event):
+    return verifying_event
 
 
 def messages(kind: str) -> list[Message]:

@@ -23,20 +23,14 @@ from campaign.models import (
     utcnow,
 )
 from tests.factories import volunteer
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, join_by_form
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture
-def verified_event(make_campaign, make_event):
-    """An event of a campaign that verifies contacts (the factory's campaigns do not)."""
-
-    def make(**overrides):
-        campaign = make_campaign(verify_contacts=True)
-        return make_event(campaign=campaign, **overrides)
-
-    return make
+def verified_event(verifying_event):
+    return verifying_event
 
 
 def code_sent_to(membership: Membership) -> str:
@@ -290,20 +284,8 @@ def test_the_code_page_confirms_on_post_only_and_counts_wrong_guesses(client, ve
 
 def test_a_join_through_the_form_asks_for_the_code(client, verified_event):
     event = verified_event()
-    url = f"/e/{event.ref}/join"
-    answer = client.post(
-        url,
-        data={
-            "csrf_token": csrf_token(client, url),
-            "display_name": "Maryam",
-            "contact": "+12015550780",
-            "pledge": "y",
-            "mode": "any",
-            "attempt": "",
-        },
-    )
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    page = client.get(answer.location).get_data(as_text=True)
+    token = join_by_form(client, event.ref, "+12015550780", mode="any")
+    page = client.get(f"/me/{token}").get_data(as_text=True)
     assert "We sent a 6-digit code by text message" in page
     membership = db.session.scalar(select(Membership))
     assert membership.verified_at is None
@@ -329,11 +311,9 @@ def test_typing_a_signed_up_contact_tells_a_stranger_nothing(client, verified_ev
 
 def test_the_same_device_typing_its_contact_again_is_led_back(client, verified_event):
     event = verified_event()
-    url = f"/e/{event.ref}/join"
-    form = {"display_name": "Maryam", "contact": "+12015550782", "pledge": "y", "mode": "new"}
-    first = client.post(url, data={"csrf_token": csrf_token(client, url), **form})
-    again = client.post(url, data={"csrf_token": csrf_token(client, url), **form})
-    assert again.status_code == 302 and again.location == first.location
+    first = join_by_form(client, event.ref, "+12015550782")
+    again = join_by_form(client, event.ref, "+12015550782")
+    assert again == first
     assert db.session.scalar(select(func.count(Membership.id))) == 1
 
 

@@ -12,7 +12,7 @@ from campaign.groups import service
 from campaign.messaging.delivery import deliver_due
 from campaign.models import Membership, Message, MessageStatus
 from tests.factories import volunteer
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, join_by_form
 
 EMAIL = "maryam@example.org"
 
@@ -26,19 +26,7 @@ def mailed(app, smtp_server, make_campaign, make_event):
 
 def join_in(client, event, language: str = "en"):
     client.get(f"/language/{language}")
-    url = f"/e/{event.ref}/join"
-    answer = client.post(
-        url,
-        data={
-            "csrf_token": csrf_token(client, url),
-            "display_name": "Maryam",
-            "contact": EMAIL,
-            "pledge": "y",
-            "mode": "new",
-        },
-    )
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    return answer.location.rsplit("/me/", 1)[1]
+    return join_by_form(client, event.ref, EMAIL)
 
 
 def plain(received) -> str:

@@ -13,7 +13,7 @@ from campaign.messaging import sms_inbound
 from campaign.messaging.delivery import deliver_due
 from campaign.models import Membership, Message, VerificationCode
 from tests.factories import volunteer
-from tests.helpers import csrf_token
+from tests.helpers import join_by_form, submit
 from tests.kannel import SHORT_CODE, Sms
 
 pytestmark = pytest.mark.xdist_group("kannel")
@@ -98,23 +98,12 @@ def test_a_full_group_is_a_reply_not_an_error(kannel, make_campaign, make_event)
 def test_a_code_arrives_by_sms_and_verifies(kannel, client, make_campaign, make_event):
     event = make_event(campaign=make_campaign(verify_contacts=True))
     phone = "+447911123461"
-    url = f"/e/{event.ref}/join"
-    answer = client.post(
-        url,
-        data={
-            "csrf_token": csrf_token(client, url),
-            "display_name": "Sara",
-            "contact": phone,
-            "pledge": "y",
-            "mode": "new",
-        },
-    )
-    token = answer.location.rsplit("/me/", 1)[1]
+    token = join_by_form(client, event.ref, phone, name="Sara")
     assert deliver_due().sent == 1
     (sms,) = [got for got in kannel.wait_for(1) if got.receiver == phone]
     code = re.search(r"\b(\d{6})\b", sms.text).group(1)
     assert "/me/" not in sms.text  # the code, not a link, by SMS
-    client.post(f"/me/{token}/verify", data={"csrf_token": csrf_token(client, url), "code": code})
+    submit(client, f"/me/{token}/verify", {"code": code}, form_from=f"/me/{token}")
     db.session.rollback()
     member = db.session.scalar(select(Membership).where(Membership.contact_hash == hash_of(phone)))
     assert member.verified_at is not None
