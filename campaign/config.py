@@ -110,16 +110,16 @@ def _messaging_defaults(instance_path: str) -> dict:
         "MAIL_PORT": 25,
         "MAIL_USE_TLS": False,
         "MAIL_USERNAME": "",
-        "MAIL_PASSWORD": "",
+        "MAIL_PASSWORD": "",  # nosec B105: unset by default, set by the deployment
         "MAIL_DEFAULT_SENDER": "campaign@localhost",
         #: Kannel's HTTP sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms; none: the
         #: console transport.
         "SMS_GATEWAY_URL": "",
         "SMS_GATEWAY_USERNAME": "",
-        "SMS_GATEWAY_PASSWORD": "",
+        "SMS_GATEWAY_PASSWORD": "",  # nosec B105: unset by default
         "SMS_SENDER": "",
         #: The secret Kannel's sms-service adds to the inbound URL; none: no inbound SMS.
-        "SMS_INBOUND_SECRET": "",
+        "SMS_INBOUND_SECRET": "",  # nosec B105: unset: no inbound SMS
         #: Huey's storage: SQLite under instance/ by default; redis://… for several hosts.
         "QUEUE_URL": f"sqlite:///{Path(instance_path) / 'queue.sqlite3'}",
         #: The console transport prints messages (codes, member links) to the log: refused
