@@ -17,6 +17,8 @@ from campaign.models import Event, EventStatus, Group, Membership, Message, SmsJ
 LINKS_PER_HOUR = 3
 #: How long a "JOIN" by SMS waits for its "YES".
 SMS_JOIN_WAITS = timedelta(minutes=30)
+#: JOINs one phone may send within SMS_JOIN_WAITS (each answered with the pledge).
+SMS_JOINS_PER_WAIT = 5
 
 
 def hash_of(contact: str) -> str:
@@ -93,8 +95,11 @@ def sms_join(phone: str, code: str, name: str, language: str) -> SmsAnswer:
     if service.signup_closed(event) or event.status is not EventStatus.PUBLISHED:
         return SmsAnswer("closed", {"event": event.title})
     digest = hash_of(phone)
-    stale = delete(SmsJoinRequest).where(SmsJoinRequest.created_at < utcnow() - SMS_JOIN_WAITS)
-    db.session.execute(stale)
+    since = utcnow() - SMS_JOIN_WAITS
+    db.session.execute(delete(SmsJoinRequest).where(SmsJoinRequest.created_at < since))
+    recent = select(func.count(SmsJoinRequest.id)).where(SmsJoinRequest.contact_hash == digest)
+    if db.session.scalars(recent).one() >= SMS_JOINS_PER_WAIT:
+        return SmsAnswer("too_many_joins", {})
     db.session.add(
         SmsJoinRequest(
             contact_hash=digest,

@@ -51,6 +51,7 @@ REPLIES = {
     ),
     "unknown_code": _l("No group has that code. Check it, then send JOIN and the code again."),
     "closed": _l("Sign-up for %(event)s has closed."),
+    "too_many_joins": _l("Too many requests from this phone. Try again in an hour."),
     "pledge": _l("%(event)s. The pledge: %(pledge)s Reply YES to accept it and join."),
     "nothing_to_accept": _l("Nothing to accept: send JOIN and a group code first."),
     "joined": _l("You are in a group for %(event)s. Your private link follows."),

@@ -144,3 +144,14 @@ def test_safe_and_stop_by_sms(make_event):
     assert by_contact.sms_safe("+12015550999").code == "no_event_today"
     assert by_contact.sms_link("+12015550999").code == "not_signed_up"
     assert by_contact.sms_link(PHONE).code == "link_sent"
+
+
+def test_one_phone_may_send_only_a_few_joins(verified_event):
+    event = verified_event()
+    group = service.start_group(event, volunteer()).membership.group
+    db.session.commit()
+    answers = [
+        by_contact.sms_join(PHONE, group.join_code, "", "en").code
+        for _ in range(by_contact.SMS_JOINS_PER_WAIT + 2)
+    ]
+    assert answers == ["pledge"] * by_contact.SMS_JOINS_PER_WAIT + ["too_many_joins"] * 2
