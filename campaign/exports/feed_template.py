@@ -10,9 +10,11 @@ lines at 75 octets, so a plain replace in folded bytes would break the folding).
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-#: Stands for "scheme://host" in a feed built without a host. Control characters never
-#: reach event texts (refused at input), so it cannot be typed into an event.
-ORIGIN = "\x1forigin\x1f"
+from campaign.exports.ical import ORIGIN_MARK
+
+#: Stands for "scheme://host" in a feed built without a host. ``ical.text`` drops every
+#: other control character from texts, so it cannot be typed into an event.
+ORIGIN = ORIGIN_MARK
 _ORIGIN = ORIGIN.encode()
 _MAGIC = b"campaign-feed-template/1\n"
 _FOLD_AT = 74  # octets per folded piece: a continuation line starts with a space

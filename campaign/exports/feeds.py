@@ -70,6 +70,14 @@ def site_url(endpoint: str, origin: str | None = None, **values) -> str:
     return origin + url_for(endpoint, **values)
 
 
+def _summary(event: Event, title: str) -> str:
+    """The title, marked cancelled in words too: many apps ignore STATUS:CANCELLED and would
+    show a cancelled event as if it were on."""
+    if event.status is EventStatus.CANCELLED:
+        return _("CANCELLED: %(title)s", title=title)
+    return title
+
+
 def event_entry(event: Event, campaign: Campaign, *, origin: str | None = None) -> CalendarEntry:
     """The public calendar entry of an event: same UID everywhere, SEQUENCE its revision."""
     lines = []
@@ -84,7 +92,7 @@ def event_entry(event: Event, campaign: Campaign, *, origin: str | None = None) 
     return CalendarEntry(
         uid=event_uid(event),
         sequence=event.revision,
-        summary=event.title,
+        summary=_summary(event, event.title),
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         timezone=event.timezone,
@@ -120,7 +128,7 @@ def member_entry(membership: Membership, token: str, *, private: bool = True) ->
     return CalendarEntry(
         uid=f"member-{membership.token_hash[:24]}@{UID_DOMAIN}",
         sequence=event.revision + group.revision,
-        summary=f"{event.title} · {group_name}",
+        summary=_summary(event, f"{event.title} · {group_name}"),
         starts_at=starts_at,
         ends_at=event.ends_at,
         timezone=event.timezone,

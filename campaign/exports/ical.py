@@ -50,6 +50,29 @@ class CalendarInfo:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+#: Line breaks a text may hold, each written as an escaped newline ("\\n").
+_BREAKS = {"\r\n": "\n", "\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85": "\n"}
+#: Where ``campaign.exports.feed_template`` puts each request's origin: kept whole; any
+#: other control character (a stray unit separator included) is dropped.
+ORIGIN_MARK = "\x1forigin\x1f"
+
+
+def text(value: str) -> vText:
+    """A TEXT value (RFC 5545 3.3.11) safe to write: every line break becomes one escaped
+    newline, other control characters are dropped, and icalendar escapes ``\\ ; ,``.
+    A bare CR written raw would end the content line, and what follows it (a whole
+    VEVENT) would be read as the feed's own."""
+    for lone, newline in _BREAKS.items():
+        value = value.replace(lone, newline)
+    parts = value.split(ORIGIN_MARK)
+    kept = ("".join(ch for ch in part if ch in "\n\t" or not _is_control(ch)) for part in parts)
+    return vText(ORIGIN_MARK.join(kept))
+
+
+def _is_control(ch: str) -> bool:
+    return ord(ch) < 32 or 127 <= ord(ch) < 160
+
+
 def events_to_ical(
     entries: Iterable[CalendarEntry], info: CalendarInfo, *, stamp: datetime
 ) -> bytes:
@@ -68,11 +91,11 @@ def events_to_calendar(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     if info.name:
-        calendar.add("name", info.name)
-        calendar.add("x-wr-calname", info.name)
+        calendar.add("name", text(info.name))
+        calendar.add("x-wr-calname", text(info.name))
     if info.description:
-        calendar.add("description", info.description)
-        calendar.add("x-wr-caldesc", info.description)
+        calendar.add("description", text(info.description))
+        calendar.add("x-wr-caldesc", text(info.description))
     if info.url:
         calendar.add("url", info.url)
     if info.refresh:
@@ -101,20 +124,20 @@ def _vevent(entry: CalendarEntry, stamp: datetime) -> Event:
     event.add("uid", entry.uid)
     event.add("dtstamp", stamp)
     event.add("sequence", entry.sequence)
-    event.add("summary", entry.summary)
+    event.add("summary", text(entry.summary))
     zone = entry.timezone
     event.add("dtstart", _in_zone(entry.starts_at, zone))
     event.add("dtend", _in_zone(entry.ends_at, zone))
     event.add("status", entry.status)
     event.add("transp", "OPAQUE")
     if entry.location:
-        event.add("location", entry.location)
+        event.add("location", text(entry.location))
     if entry.geo is not None:
         event.add("geo", entry.geo)
     if entry.url:
         event.add("url", entry.url)
     if entry.description:
-        event.add("description", entry.description)
+        event.add("description", text(entry.description))
     if entry.last_modified is not None:
         event.add("last-modified", entry.last_modified.astimezone(UTC))
     if entry.status != "CANCELLED":
@@ -123,10 +146,10 @@ def _vevent(entry: CalendarEntry, stamp: datetime) -> Event:
     return event
 
 
-def _alarm(before: timedelta, text: str) -> Alarm:
+def _alarm(before: timedelta, description: str) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", vText(text))
+    alarm.add("description", text(description))
     alarm.add("trigger", -before)
     return alarm
 

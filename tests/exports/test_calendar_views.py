@@ -86,6 +86,11 @@ def test_a_cancelled_event_says_so(client, make_event):
     vevent = only_vevent(client.get(f"/e/{event.ref}/calendar.ics"))
     assert str(vevent["STATUS"]) == "CANCELLED"
     assert str(vevent["DESCRIPTION"]).startswith("This event is cancelled. Do not go.")
+    # Apps that ignore STATUS still show it: the title says it too, in the reader's language.
+    assert str(vevent["SUMMARY"]) == f"CANCELLED: {event.title}"
+    client.get("/language/fa")
+    persian = only_vevent(client.get(f"/e/{event.ref}/calendar.ics"))
+    assert str(persian["SUMMARY"]) == f"لغو شد: {event.title}"
 
 
 def test_persian_urdu_and_no_coordinates_make_a_valid_file(client, make_event):
@@ -312,9 +317,9 @@ def test_personal_feed_of_a_cancelled_event(client, make_event):
     db.session.commit()
     cancel_event(event, event.organiser)
     db.session.commit()
-    assert str(only_vevent(client.get(f"/me/{joined.token}/calendar.ics"))["STATUS"]) == (
-        "CANCELLED"
-    )
+    vevent = only_vevent(client.get(f"/me/{joined.token}/calendar.ics"))
+    assert str(vevent["STATUS"]) == "CANCELLED"
+    assert str(vevent["SUMMARY"]).startswith(f"CANCELLED: {event.title} · ")
 
 
 def test_unknown_token_has_no_feed(client):
