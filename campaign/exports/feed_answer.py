@@ -5,7 +5,7 @@ this worker keeps, or the build to make. One function, called by Flask's view
 
 from dataclasses import dataclass
 
-from werkzeug.http import http_date, is_resource_modified
+from werkzeug.http import http_date, is_resource_modified, parse_accept_header
 
 from campaign.exports.feeds import (
     CachedFeed,
@@ -35,11 +35,17 @@ class FeedAnswer:
     gzipped: bool
 
 
+def accepts_gzip(header: str) -> bool:
+    """Whether Accept-Encoding allows gzip (RFC 9110 12.5.3): named, or ``*``, with a
+    quality above 0; ``gzip;q=0`` refuses it."""
+    return parse_accept_header(header)["gzip"] > 0
+
+
 def answer(version: FeedVersion, slug: str, environ, cache: FeedCache) -> FeedAnswer:
     """Only the ETag decides: Last-Modified has one-second steps and each worker's clock, so
     a change in the same second as a fetch would be missed by If-Modified-Since."""
     etag = version.etag
-    gzipped = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
+    gzipped = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
     key = etag + (".gz" if gzipped else "")
     if environ.get("HTTP_IF_NONE_MATCH") and not is_resource_modified(environ, etag=etag):
         return FeedAnswer(304, feed_validator_headers(etag), b"", key, gzipped)

@@ -438,3 +438,14 @@ def test_the_feed_is_gzipped_for_clients_that_accept_it(client, make_campaign, m
     assert "Accept-Encoding" in packed.headers["Vary"]
     assert gzip.decompress(packed.data) == plain.data
     assert packed.headers["ETag"] == plain.headers["ETag"]
+    # RFC 9110: a quality of 0 refuses gzip; "*" with a quality accepts it.
+    for header, packs in (
+        ("gzip;q=0", False),
+        ("gzip; q=0.0, identity", False),
+        ("br, gzip;q=0", False),
+        ("*;q=0.5", True),
+        ("GZIP;q=0.8", True),
+    ):
+        answer = client.get(url, headers={"Accept-Encoding": header})
+        assert ("Content-Encoding" in answer.headers) is packs, header
+        assert (answer.data == plain.data) is not packs, header
