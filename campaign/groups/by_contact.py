@@ -104,7 +104,8 @@ def sms_join(phone: str, code: str, name: str, language: str) -> SmsAnswer:
         SmsJoinRequest(
             contact_hash=digest,
             group_id=group.id,
-            display_name=service._plain(name)[: service.MAX_NAME_LENGTH],
+            # Cleaned by the join itself (YES); only cut to the column here.
+            display_name=" ".join(name.split())[: service.MAX_NAME_LENGTH],
             language=language,
         )
     )

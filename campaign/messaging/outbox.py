@@ -31,10 +31,9 @@ KINDS = (
     "deadline_forming",
     "home_safe_prompt",
     "home_safe_leader",
-    "sms_reply",
 )
 #: Kinds sent even to a member who stopped messages: they were asked for just now.
-ALWAYS_SENT = frozenset({"verify", "link", "sms_reply"})
+ALWAYS_SENT = frozenset({"verify", "link"})
 
 
 @dataclass(frozen=True)
@@ -75,6 +74,8 @@ def exists(key: str) -> bool:
 def queue(kind: str, membership: Membership, key: str, **context) -> Message | None:
     """Record one message to ``membership`` unless ``key`` was recorded before, or the
     member stopped messages (except for what they just asked for). Caller commits."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
     if kind not in ALWAYS_SENT and membership.messages_stopped_at is not None:
         return None
     if exists(key):
