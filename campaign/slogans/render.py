@@ -241,9 +241,11 @@ def signs_pdf(
     paper: str = "a4",
     orientation: str = "landscape",
     title: str = "Signs",
+    size: tuple[float, float] | None = None,
 ) -> bytes:
-    """One sign per page."""
-    width, height = page_size(paper, orientation)
+    """One sign per page, on ``paper`` in ``orientation``, or on a page of ``size``
+    (width, height in millimetres) when given (a share picture, say)."""
+    width, height = size or page_size(paper, orientation)
     pdf = _new_pdf(font_dir)
     pdf.set_title(title)
     pdf.set_creator("campaign")
