@@ -342,7 +342,6 @@ LIFECYCLE = {
     "submit": (EventStatus.DRAFT, "organiser"),
     "withdraw": (EventStatus.PENDING, "organiser"),
     "publish": (EventStatus.PENDING, "admin"),
-    "cancel": (EventStatus.PUBLISHED, "organiser"),
     "accept": (EventStatus.PUBLISHED, "admin"),
 }
 
@@ -359,6 +358,13 @@ def _change_status(w: World, client: FlaskClient, action: str) -> Post:
         db.session.commit()
     signed_in_as(client, getattr(w, who))
     return Post(f"/organise/events/{event.ref}/{action}", data)
+
+
+@case("events.cancel")
+def _cancel_event(w: World, client: FlaskClient, _variant: str) -> Post:
+    event = w.event_in(EventStatus.PUBLISHED)
+    signed_in_as(client, w.organiser)
+    return Post(f"/organise/events/{event.ref}/cancel", {"reason": "Rain."})
 
 
 @case("groups.join_event")
@@ -390,7 +396,7 @@ def _meeting(w: World, client: FlaskClient, _variant: str) -> Post:
 
 @case("groups.remove")
 def _remove(w: World, client: FlaskClient, _variant: str) -> Post:
-    return Post(f"/me/{w.leader.token}/remove/{w.member.membership.id}")
+    return Post(f"/me/{w.leader.token}/remove/{w.member.membership.id}", {"confirmed": "yes"})
 
 
 @case("groups.verify")

@@ -9,10 +9,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from campaign.countries import country_choices
-from campaign.events.service import MAX_DAYS_AHEAD, EventDetails
+from campaign.events.service import MAX_CANCEL_REASON, MAX_DAYS_AHEAD, EventDetails
 from campaign.forms import ServiceProblemsForm
 from campaign.localtime import timezone_names, utc_to_local_naive
 from campaign.models import ABSOLUTE_MAX_GROUP_SIZE, ABSOLUTE_MIN_GROUP_SIZE, Event, VenueType
@@ -42,6 +42,7 @@ EVENT_ERROR_MESSAGES = {
     "deadline_in_past": _l("The sign-up deadline must be in the future."),
     "not_allowed": _l("You may not change this event."),
     "event_cancelled": _l("This event is cancelled and can no longer be changed."),
+    "cancel_reason_too_long": _l("Say why in at most %(max)d characters."),
     "place_time_needs_admin": _l(
         "Only a campaign admin can change the place or time of a published event, so that"
         " nobody is sent somewhere unchecked. Ask an admin of this campaign."
@@ -55,6 +56,26 @@ EVENT_ERROR_MESSAGES = {
         "The event changed while you were reading it. Read it again, then publish."
     ),
 }
+
+
+class CancelForm(ServiceProblemsForm):
+    """ "Cancel this event?" A published event's members are told why, so the reason is
+    required once it is public (``reason_required``)."""
+
+    reason = TextAreaField(
+        _l("Why is it cancelled?"),
+        description=_l("Everyone who signed up sees this on their page and in the message."),
+        validators=[Length(max=MAX_CANCEL_REASON)],
+    )
+    submit = SubmitField(_l("Cancel the event"))
+
+    def __init__(self, *args, reason_required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason_required = reason_required
+
+    def validate_reason(self, field) -> None:
+        if self.reason_required and not (field.data or "").strip():
+            raise ValidationError(_l("Say why, so that the people who signed up know."))
 
 
 class EventForm(ServiceProblemsForm):

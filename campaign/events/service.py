@@ -336,8 +336,15 @@ def return_to_draft(event: Event, organiser: Organiser) -> None:
     db.session.flush()
 
 
-def cancel_event(event: Event, organiser: Organiser) -> None:
+#: The longest reason for a cancellation: it is shown in large letters and sent by email.
+MAX_CANCEL_REASON = 500
+
+
+def cancel_event(event: Event, organiser: Organiser, reason: str = "") -> None:
+    """Cancel, saying why (the form asks for a reason once the event is public)."""
     require(may_edit(organiser, event))
+    if len(reason) > MAX_CANCEL_REASON:
+        raise EventError("cancel_reason_too_long", "reason", max=MAX_CANCEL_REASON)
     was_published = event.status is EventStatus.PUBLISHED
     _move(
         event,
@@ -345,6 +352,7 @@ def cancel_event(event: Event, organiser: Organiser) -> None:
         EventStatus.CANCELLED,
     )
     event.cancelled_at = utcnow()
+    event.cancel_reason = reason.strip() or None
     if was_published:
         event.revision += 1
         event_messages.cancelled(event)

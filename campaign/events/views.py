@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from campaign.access import administers, editable_event_or_404, may_edit, visible_event_or_404
 from campaign.campaigns.queries import administered_campaigns, all_campaigns, campaign_by_slug
 from campaign.events import queries, service
-from campaign.events.forms import EVENT_ERROR_MESSAGES, EventForm
+from campaign.events.forms import EVENT_ERROR_MESSAGES, CancelForm, EventForm
 from campaign.forms import EmptyForm, button_or_400
 from campaign.groups.queries import group_summary
 from campaign.groups.service import signup_closed
@@ -93,12 +93,11 @@ LIFECYCLE_ACTIONS = {
     "submit": (service.submit_for_review, _l("Submitted for review by a campaign admin.")),
     "withdraw": (service.return_to_draft, _l("The event is a draft again.")),
     "publish": (service.publish_event, _l("Published: the event is now public.")),
-    "cancel": (service.cancel_event, _l("The event is cancelled.")),
     "accept": (service.accept_changes, _l("Change accepted: you vouch for the new text.")),
 }
 
 
-@bp.post("/organise/events/<ref>/<any(submit, withdraw, publish, cancel, accept):action>")
+@bp.post("/organise/events/<ref>/<any(submit, withdraw, publish, accept):action>")
 @login_required
 def change_status(ref: str, action: str):
     event = editable_event_or_404(ref)
@@ -111,6 +110,26 @@ def change_status(ref: str, action: str):
     return apply_change(
         lambda: change(event, current_user), done=message, back=back, messages=EVENT_ERROR_MESSAGES
     )
+
+
+@bp.route("/organise/events/<ref>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(ref: str):
+    """Cancelling asks first, on its own page, with the reason the members will read."""
+    event = editable_event_or_404(ref)
+    form = CancelForm(reason_required=event.is_public)
+    from_review = request.values.get("back") == "review"
+    back = url_for(".review") if from_review else url_for(".show_event", ref=event.ref)
+    if form.validate_on_submit():
+        change = partial(service.cancel_event, event, current_user, form.reason.data or "")
+        return apply_change(
+            change, done=_l("The event is cancelled."), back=back, messages=EVENT_ERROR_MESSAGES
+        )
+    status = 400 if form.is_submitted() else 200
+    page = render_template(
+        "events/cancel.html", event=event, form=form, back=back, from_review=from_review
+    )
+    return page, status
 
 
 bp.add_app_template_global(service.review_fingerprint)

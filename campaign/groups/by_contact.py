@@ -150,7 +150,7 @@ def sms_safe(phone: str) -> SmsAnswer:
     today = [
         m
         for m in verified_memberships(hash_of(phone))
-        if m.group.event.starts_at - service.CHECK_IN_WINDOW <= now
+        if service.check_in_opens_at(m.group.event) <= now
     ]
     if not today:
         return SmsAnswer("no_event_today", {})

@@ -477,6 +477,18 @@ def set_meeting(leader: Membership, point: str, at: datetime | None) -> None:
 # --- on the day ----------------------------------------------------------------------------
 
 
+def check_in_opens_at(event: Event) -> datetime:
+    return event.starts_at - CHECK_IN_WINDOW
+
+
+def check_in_open(event: Event, now: datetime | None = None) -> bool:
+    """Whether "I'm with my group" can be pressed now: the one rule for the button, the
+    service and the SMS (the button is shown only while it works)."""
+    now = now or utcnow()
+    published = event.status is EventStatus.PUBLISHED
+    return published and check_in_opens_at(event) <= now <= event.ends_at + CHECK_IN_WINDOW
+
+
 def check_in(membership: Membership) -> None:
     """'I'm with my group at the venue.'"""
     if membership.verified_at is None:
@@ -485,7 +497,7 @@ def check_in(membership: Membership) -> None:
     if event.status is not EventStatus.PUBLISHED:
         raise SignUpError("event_not_open")
     now = utcnow()
-    if not event.starts_at - CHECK_IN_WINDOW <= now <= event.ends_at + CHECK_IN_WINDOW:
+    if not check_in_open(event, now):
         raise SignUpError("check_in_closed")
     if membership.checked_in_at is None:
         membership.checked_in_at = now

@@ -1,5 +1,6 @@
 """Volunteers: join a group from a phone, see it, leave it, check in, get home safe."""
 
+import hashlib
 import secrets
 from functools import partial
 
@@ -36,7 +37,7 @@ from campaign.groups.forms import (
 from campaign.http import private
 from campaign.limits import shared
 from campaign.localtime import utc_to_local_naive
-from campaign.models import Event, Membership
+from campaign.models import Event, Group, Membership, utcnow
 from campaign.service_calls import apply_change
 from campaign.service_errors import message_for
 
@@ -249,11 +250,40 @@ def member(token: str):
         invite_url=url_for(".join_by_code", code=group.join_code, _external=True),
         activity=queries.recent_activity(group, since=membership.joined_at),
         signup_closed=service.signup_closed(event),
+        check_in=_check_in_state(event),
+        page_version=page_version(group),
+        check_in_opens_at=service.check_in_opens_at(event),
         action_form=EmptyForm(),
         rename_form=RenameForm(name=group.name),
         meeting_form=meeting_form,
         leave_form=LeaveForm(),
     )
+
+
+def page_version(group: Group) -> str:
+    """Moves with everything the member page shows that others can change: the event (its
+    revision, status, text), the group (joins, leaves, meeting point, name, signs: its
+    revision and seed), who is confirming, checked in or home safe. The page polls it and
+    refreshes its sections when it moves, so badge, list, counts and signs agree."""
+    event = group.event
+    members = group.verified_members
+    parts = (
+        event.status.value,
+        event.revision,
+        event.updated_at.isoformat(),
+        group.revision,
+        group.sign_seed,
+        group.seat_count,
+        [(m.id, m.is_leader, bool(m.checked_in_at), bool(m.home_safe_at)) for m in members],
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _check_in_state(event: Event) -> str:
+    """ "open", "later" (days before: say when it opens) or "closed"."""
+    if service.check_in_open(event):
+        return "open"
+    return "later" if utcnow() < service.check_in_opens_at(event) else "closed"
 
 
 @bp.get("/me/<token>/state.json")
@@ -263,6 +293,8 @@ def member_state(token: str):
     group = membership_or_404(token).group
     macros = "groups/_macros.html"
     return {
+        "version": page_version(group),
+        "event_status": group.event.status.value,
         "state": group.state.value,
         "members": group.member_count,
         "badge_html": str(get_template_attribute(macros, "state_badge")(group.state)).strip(),
@@ -453,16 +485,19 @@ def meeting(token: str):
     return _back_to(token)
 
 
-@bp.post("/me/<token>/remove/<int:member_id>")
+@bp.route("/me/<token>/remove/<int:member_id>", methods=["GET", "POST"])
 @private
 def remove(token: str, member_id: int):
+    """A leader removes someone: asked first on its own page ("Remove Ali?"), then done."""
     leader = membership_or_404(token)
-    button_or_400()
     member = db.session.get(Membership, member_id) if member_id < 2**31 else None
-
-    def remove_them():
-        if member is None:  # gone already: removed by a first press whose reply was lost
-            raise service.SignUpError("not_in_group")
-        service.remove_member(leader, member)
-
-    return _change(token, remove_them, _("Removed from the group."))
+    form = LeaveForm()
+    if member is None or member.group_id != leader.group_id or member.verified_at is None:
+        # Gone already (a first press whose reply was lost), or never in this group.
+        return _refused(service.SignUpError("not_in_group"), token)
+    if request.method == "POST":
+        button_or_400()
+        if form.confirmed.data == "yes":
+            removal = partial(service.remove_member, leader, member)
+            return _change(token, removal, _("Removed from the group."))
+    return render_template("groups/remove.html", form=form, token=token, member=member)

@@ -135,6 +135,8 @@ class Event(Model):
     reviewed_description: Mapped[str | None] = mapped_column(Text)
     changed_since_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why, in the organiser's words: members see it on their pages and in the message.
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
     #: When the volunteers' personal data was deleted (retention); the counts below stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     purged_groups: Mapped[int | None] = mapped_column()

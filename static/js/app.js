@@ -35,28 +35,50 @@
     });
   }
 
-  // A member page keeps its group's state current while friends join, without a reload.
+  // A member page keeps itself current while friends join, the leader sets the meeting
+  // point or the event changes: when the server's version moves, the page's live sections
+  // (state, meeting point, members, signs, check-in) are refreshed together from the page
+  // itself, so the badge, the list and the counts never disagree. A section holding the
+  // focus (someone typing) waits for the next round; a cancelled event reloads the page.
   function followGroupState() {
     var section = document.querySelector("[data-state-url]");
-    if (!section || !window.fetch) return;
+    if (!section || !window.fetch || !window.DOMParser) return;
     var url = section.getAttribute("data-state-url");
     var seconds = parseFloat(section.getAttribute("data-poll-seconds")) || 20;
-    var badge = section.querySelector(".state-badge-slot");
-    var sentence = section.querySelector(".state-sentence");
-    var last = null;
+    var shown = section.getAttribute("data-version");
+    var status = section.getAttribute("data-event-status");
+    var busy = false;
+    function refreshSections(version) {
+      return fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          var complete = true;
+          document.querySelectorAll("[data-live]").forEach(function (old) {
+            var replacement = fresh.getElementById(old.id);
+            if (!replacement) return;
+            if (old.contains(document.activeElement) && document.activeElement !== document.body) {
+              complete = false; // someone is typing here: next round
+              return;
+            }
+            old.innerHTML = replacement.innerHTML; // rendered and escaped by the server
+          });
+          if (complete) shown = version;
+        });
+    }
     window.setInterval(function () {
-      if (document.hidden) return;
+      if (document.hidden || busy) return;
+      busy = true;
       fetch(url, { credentials: "same-origin", cache: "no-store" })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) {
-          if (!data) return;
-          var key = data.state + ":" + data.members;
-          if (key === last) return;
-          last = key;
-          badge.innerHTML = data.badge_html; // rendered and escaped by the server
-          sentence.textContent = data.sentence;
+          if (!data || data.version === shown) return;
+          if (data.event_status !== status) { window.location.reload(); return; }
+          return refreshSections(data.version);
         })
-        .catch(function () { /* offline for a moment: try again next time */ });
+        .catch(function () { /* offline for a moment: try again next time */ })
+        .then(function () { busy = false; });
     }, seconds * 1000);
   }
 

@@ -77,9 +77,11 @@ def test_three_volunteers_join_by_code_and_the_group_becomes_ready(
         "3 of 3 — your group is ready: safe to go.", timeout=10_000
     )
     expect(first.locator(".state-badge-slot")).to_contain_text("Ready")
-    first.reload()
+    # Everything else caught up in the same step, without a reload: list, counts, signs.
     expect(first.locator(".members")).to_contain_text("Bano")
     expect(first.locator(".members")).to_contain_text("Cyrus")
+    expect(first.locator(".signs")).to_contain_text("holds 3 signs")
+    first.reload()
     expect(first.get_by_role("heading", name="Keep this link")).to_have_count(0)
 
     db.session.rollback()

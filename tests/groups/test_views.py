@@ -244,10 +244,13 @@ def test_leader_removes_a_member(client, app, make_event):
     friend = app.test_client()
     _token(_join(friend, f"/j/{code}", display_name="Spammer", contact="+12015550141"))
     spammer = db.session.scalar(select(Membership).where(Membership.display_name == "Spammer"))
-    client.post(
-        f"/me/{leader}/remove/{spammer.id}",
-        data={"csrf_token": csrf_token(client, f"/me/{leader}")},
-    )
+    page = client.get(f"/me/{leader}").get_data(as_text=True)
+    assert f'href="/me/{leader}/remove/{spammer.id}"' in page  # a link to the question
+    form = {"csrf_token": csrf_token(client, f"/me/{leader}/remove/{spammer.id}")}
+    one_tap = client.post(f"/me/{leader}/remove/{spammer.id}", data=form)
+    assert one_tap.status_code == 200 and "Remove Spammer from the group?" in one_tap.text
+    assert _members() == 2  # one tap only asked
+    client.post(f"/me/{leader}/remove/{spammer.id}", data={**form, "confirmed": "yes"})
     assert _members() == 1
     assert "Spammer was removed" in client.get(f"/me/{leader}").get_data(as_text=True)
 
@@ -356,6 +359,13 @@ def test_member_state_json_follows_the_group(client, app, make_event):
     assert state.json["sentence"].startswith("1 of 3 — your group needs 2 more people")
     assert "Forming" in state.json["badge_html"]
     assert client.get("/me/nope/state.json").status_code == 404
+    page = client.get(f"/me/{token}").get_data(as_text=True)
+    assert f'data-version="{state.json["version"]}"' in page
+    # The version moves with what the page shows: here the meeting point.
+    form = {"csrf_token": csrf_token(client, f"/me/{token}"), "meeting_point": "North gate"}
+    client.post(f"/me/{token}/meeting", data=form)
+    moved = client.get(f"/me/{token}/state.json").json
+    assert moved["version"] != state.json["version"] and moved["state"] == "forming"
 
 
 def test_odd_leader_inputs_get_messages_not_500s(client, make_event):
@@ -405,3 +415,20 @@ def test_a_cancelled_event_shows_no_join_form(client, make_event, make_group):
     page = client.get(f"/j/{group.join_code}").get_data(as_text=True)
     assert "This event is cancelled. Do not go." in page
     assert 'name="pledge"' not in page
+
+
+def test_the_check_in_button_shows_only_while_check_in_is_open(client, make_event):
+    event = make_event()  # two weeks ahead
+    token = _token(_join(client, f"/e/{event.ref}/join"))
+    early = client.get(f"/me/{token}").get_data(as_text=True)
+    assert "I'm with my group at the venue" not in early
+    assert "Check-in opens" in early
+    event.starts_at = utcnow() + timedelta(hours=2)
+    event.ends_at = event.starts_at + timedelta(hours=2)
+    db.session.commit()
+    assert "I'm with my group at the venue" in client.get(f"/me/{token}").get_data(as_text=True)
+    event.starts_at = utcnow() - timedelta(days=3)
+    event.ends_at = event.starts_at + timedelta(hours=2)
+    db.session.commit()
+    late = client.get(f"/me/{token}").get_data(as_text=True)
+    assert "I'm with my group at the venue" not in late and "Check-in is closed." in late
