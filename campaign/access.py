@@ -13,7 +13,13 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 
 from campaign.extensions import db
-from campaign.lookup import campaign_by_slug, event_by_ref, group_by_code, membership_by_token
+from campaign.lookup import (
+    campaign_by_slug,
+    departed_link,
+    event_by_ref,
+    group_by_code,
+    membership_by_token,
+)
 from campaign.models import Campaign, Event, Slogan, campaign_admin
 from campaign.models.groups import Group, Membership
 from campaign.service_errors import ServiceError
@@ -137,6 +143,10 @@ def membership_or_404(token: str, *, verified: bool = True) -> Membership:
     if membership is not None and verified and membership.verified_at is None:
         abort(404)
     if membership is None:
+        departed = departed_link(token)
+        if departed is not None:
+            page = render_template("groups/departed.html", departed=departed)
+            abort(make_response(page, 404))
         message = _(
             "This link does not lead to a group (any more). If you left the group, or its "
             "leader removed you, that is done. To join again, open the event's page."

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from campaign.extensions import db
 from campaign.models import Campaign, Event
-from campaign.models.groups import Group, Membership
+from campaign.models.groups import DepartedLink, Group, Membership
 
 
 def event_by_ref(ref: str) -> Event | None:
@@ -27,6 +27,13 @@ def membership_by_token(token: str) -> Membership | None:
     if not token or len(token) > 100:
         return None
     return db.session.scalar(select(Membership).where(Membership.token_hash == hash_token(token)))
+
+
+def departed_link(token: str) -> DepartedLink | None:
+    """The record that this member link's member left or was removed, if it is one."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.get(DepartedLink, hash_token(token))
 
 
 def group_by_code(code: str) -> Group | None:

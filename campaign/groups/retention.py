@@ -16,7 +16,7 @@ from typing import cast
 from sqlalchemy import Table, delete, func, select
 
 from campaign.extensions import db
-from campaign.models import Campaign, Event, Group, GroupActivity, Membership, utcnow
+from campaign.models import Campaign, DepartedLink, Event, Group, GroupActivity, Membership, utcnow
 
 
 @dataclass
@@ -57,6 +57,7 @@ def purge_event(event: Event, now: datetime) -> int:
     group_ids = select(Group.id).where(Group.event_id == event.id).scalar_subquery()
     db.session.execute(delete(GroupActivity).where(GroupActivity.group_id.in_(group_ids)))
     db.session.execute(delete(Membership).where(in_event))
+    db.session.execute(delete(DepartedLink).where(DepartedLink.event_id == event.id))
     db.session.execute(
         cast(Table, Group.__table__)
         .update()

@@ -24,6 +24,7 @@ from campaign.lookup import hash_token as hash_token
 from campaign.lookup import membership_by_token as membership_by_token
 from campaign.lookup import normalise_code as normalise_code
 from campaign.models import (
+    DepartedLink,
     Event,
     EventStatus,
     Group,
@@ -380,7 +381,9 @@ def _remove(membership: Membership, kind: GroupActivityKind) -> Group:
     was = group.state
     name = membership.display_name
     verified = membership.verified_at is not None
+    departed = DepartedLink(token_hash=membership.token_hash, event_id=group.event_id, kind=kind)
     db.session.delete(membership)
+    db.session.add(departed)  # the old link will say what happened, and how to come back
     db.session.flush()
     db.session.refresh(group)
     if not verified:

@@ -13,6 +13,7 @@ from campaign.models.group_sizes import (
 from campaign.models.groups import (
     ContactAccess,
     ContactKind,
+    DepartedLink,
     Group,
     GroupActivity,
     GroupActivityKind,
@@ -36,6 +37,7 @@ __all__ = [
     "Channel",
     "ContactAccess",
     "ContactKind",
+    "DepartedLink",
     "Event",
     "EventStatus",
     "Group",

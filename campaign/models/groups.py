@@ -209,6 +209,19 @@ class GroupActivity(Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class DepartedLink(Model):
+    """A member link whose member left or was removed: so that opening it later says what
+    happened and how to join again, instead of a bare "not found". Only the link's hash,
+    the event and how: no name, no contact. Deleted with the event's personal data."""
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[GroupActivityKind] = mapped_column(str_enum(GroupActivityKind, 16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
+
+
 class ContactAccess(Model):
     """An organiser saw or exported volunteers' contacts: who, when, which event, how."""
 

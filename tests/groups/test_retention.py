@@ -6,7 +6,7 @@ from sqlalchemy import func, select, text
 
 from campaign.extensions import db
 from campaign.groups import retention, service
-from campaign.models import GroupActivity, Membership, utcnow
+from campaign.models import DepartedLink, GroupActivity, Membership, utcnow
 
 
 def _ended(event, days_ago):
@@ -28,6 +28,8 @@ def test_purge_deletes_personal_data_and_keeps_counts(runner, make_event, make_g
     for member in group.members[:2]:
         member.checked_in_at = utcnow()
     group.members[0].home_safe_at = utcnow()
+    db.session.commit()
+    service.leave_group(make_group(event, 1).members[0], confirmed=True)  # a departed link
     db.session.commit()
     recent = make_event(campaign=event.campaign)
     make_group(recent, 2)
@@ -52,6 +54,7 @@ def test_purge_deletes_personal_data_and_keeps_counts(runner, make_event, make_g
         )
         == 0
     )
+    assert db.session.scalar(select(func.count()).select_from(DepartedLink)) == 0
     names = db.session.execute(
         text("SELECT name, meeting_point FROM volunteer_group WHERE id = :id"), {"id": group.id}
     ).one()

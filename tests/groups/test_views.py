@@ -432,3 +432,29 @@ def test_the_check_in_button_shows_only_while_check_in_is_open(client, make_even
     db.session.commit()
     late = client.get(f"/me/{token}").get_data(as_text=True)
     assert "I'm with my group at the venue" not in late and "Check-in is closed." in late
+
+
+def test_an_old_link_after_leaving_says_so_and_how_to_join_again(client, app, make_event):
+    event = make_event(min_group_size=3)
+    leader = _token(_join(client, f"/e/{event.ref}/join", mode="new"))
+    code = db.session.scalar(select(Group.join_code))
+    friend = app.test_client()
+    removed = _token(_join(friend, f"/j/{code}", display_name="Kept out", contact="+12015550142"))
+    third = app.test_client()
+    leaver = _token(_join(third, f"/j/{code}", display_name="Goes", contact="+12015550143"))
+    gone = db.session.scalar(select(Membership).where(Membership.display_name == "Kept out"))
+    form = {"csrf_token": csrf_token(client, f"/me/{leader}"), "confirmed": "yes"}
+    client.post(f"/me/{leader}/remove/{gone.id}", data=form)
+    third.post(
+        f"/me/{leaver}/leave",
+        data={"csrf_token": csrf_token(third, f"/me/{leaver}/leave"), "confirmed": "yes"},
+    )
+
+    left = third.get(f"/me/{leaver}")
+    assert left.status_code == 404 and "You left this group" in left.text
+    assert f'href="/e/{event.ref}/join"' in left.text
+    out = friend.get(f"/me/{removed}")
+    assert out.status_code == 404 and "leader removed you" in out.text
+    for page in (left.text, out.text):  # nothing of the group
+        assert code not in page and "Kept out" not in page and "Goes" not in page
+    assert "does not lead to a group" in client.get("/me/never-a-link").text  # generic
