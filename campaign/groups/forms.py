@@ -10,9 +10,10 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from campaign.forms import HoneypotForm, ServiceProblemsForm
+from campaign.groups.contacts import ContactError, normalise_contact
 from campaign.groups.service import MAX_NAME_LENGTH, Volunteer
 
 #: SignUpError codes → messages for volunteers and organisers.
@@ -117,6 +118,19 @@ class VolunteerForm(HoneypotForm, ServiceProblemsForm):
     #: Labelled (never shown): an unlabelled field asks WTForms' own translations for a
     #: label, and Flask-WTF reads their catalog from disk once per request (about 1 ms).
     attempt = HiddenField("")
+
+    #: The event's country: a number typed without +country is read as one of its numbers.
+    region = "US"
+
+    def validate_contact(self, field) -> None:
+        """The contact's shape is checked with the other fields, so that every problem is
+        shown at once (the service checks again, and decides)."""
+        if not (field.data or "").strip():
+            return  # DataRequired has said so
+        try:
+            normalise_contact(field.data, self.region)
+        except ContactError as error:
+            raise ValidationError(SIGNUP_ERROR_MESSAGES[error.code]) from None
 
     def volunteer(self) -> Volunteer:
         return Volunteer(

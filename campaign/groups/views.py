@@ -160,6 +160,7 @@ def _joined(joined: service.Joined):
 def _join_page(event: Event, form: VolunteerForm, join, group=None):
     """The join form (for one group, or the event's), or the member page once joined."""
     failure: dict = {}
+    form.region = event.country
     if form.validate_on_submit():
         done, failure = _join(event, form, join)
         if done:

@@ -154,7 +154,24 @@
     });
   }
 
+  // An error summary takes the focus, and its links move the focus to their field.
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-focus-on-load]");
+    if (!summary) return;
+    summary.focus();
+    summary.querySelectorAll("a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) return;
+        event.preventDefault();
+        target.scrollIntoView({ block: "center" });
+        target.focus();
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusErrorSummary();
     defaultToBrowserZone();
     enableCopyButtons();
     followGroupState();

@@ -105,3 +105,25 @@ def test_joining_works_with_the_keyboard_alone(open_page, make_event):
     page.keyboard.press("Enter")  # Join
     expect(page).to_have_url(re.compile(r"/me/"))
     expect(page.locator(".state-sentence")).to_contain_text("1 of 3")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_join_errors_are_summarised_at_the_top_and_take_the_focus(open_page, make_event, language):
+    event = make_event(country="US")
+    page = open_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    page.goto(f"/e/{event.ref}/join?lang={language}")
+    page.locator("#contact").fill("12")
+    page.locator("form.join-form button[type=submit], form.join-form input[type=submit]").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.locator("li")).to_have_count(3)  # name, contact and pledge at once
+    summary.locator("a[href='#contact']").click()
+    expect(page.locator("#contact")).to_be_focused()
+    assert _no_horizontal_scroll_at(page, 320)
+
+
+def _no_horizontal_scroll_at(page: Page, width: int) -> bool:
+    return page.evaluate(
+        f"document.documentElement.scrollWidth <= {width} && window.innerWidth === {width}"
+    )

@@ -161,13 +161,13 @@ def test_the_retry_of_a_leave_says_what_happened(client, group_of_four):
     retry = client.post(url, data=data)
     page = retry.get_data(as_text=True)
     assert retry.status_code == 404
-    assert "If you left the group, or its leader removed you, that is done." in page
+    assert "You left this group" in page  # the departed link says what happened
 
 
 def test_the_retry_of_a_removal_goes_back_to_the_leaders_page(client, group_of_four):
     leader, (member, *_) = group_of_four
     url = f"/me/{leader.token}/remove/{member.membership.id}"
-    data = {"csrf_token": csrf_token(client, f"/me/{leader.token}")}
+    data = {"csrf_token": csrf_token(client, f"/me/{leader.token}"), "confirmed": "yes"}
     assert lost_reply(client, url, data).status_code == 302
     retry = client.post(url, data=data)
     assert retry.status_code == 302

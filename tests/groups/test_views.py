@@ -458,3 +458,22 @@ def test_an_old_link_after_leaving_says_so_and_how_to_join_again(client, app, ma
     for page in (left.text, out.text):  # nothing of the group
         assert code not in page and "Kept out" not in page and "Goes" not in page
     assert "does not lead to a group" in client.get("/me/never-a-link").text  # generic
+
+
+def test_the_join_form_shows_every_problem_at_once_in_a_summary(client, make_event):
+    event = make_event(country="US")
+    form = {
+        "csrf_token": csrf_token(client, f"/e/{event.ref}/join"),
+        "mode": "any",
+        "display_name": "",
+        "contact": "12",  # not a phone number
+    }  # and no pledge
+    response = client.post(f"/e/{event.ref}/join", data=form)
+    page = response.get_data(as_text=True)
+    summary = page[page.index('class="form-errors error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert 'href="#display_name"' in summary
+    assert 'href="#contact"' in summary and "does not look like a phone number" in summary
+    assert 'href="#pledge"' in summary
+    assert 'id="contact-error"' in page and 'id="pledge-error"' in page
+    assert db.session.scalar(select(func.count(Membership.id))) == 0
