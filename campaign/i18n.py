@@ -1,5 +1,6 @@
 """Which language a page is shown in, and which way it reads."""
 
+from babel import Locale, UnknownLocaleError
 from flask import (
     Blueprint,
     Flask,
@@ -32,6 +33,14 @@ def locale_of(http_request, languages) -> str:
     if chosen in languages:
         return chosen
     return http_request.accept_languages.best_match(languages.keys()) or "en"
+
+
+def language_name(code: str) -> str:
+    """The language's own name for itself ("فارسی", "اردو", "English"), else the code."""
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name() or code
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def text_direction(language: str) -> str:

@@ -5,8 +5,9 @@ import threading
 from flask import Flask
 from flask.templating import Environment
 
-from campaign import access, localtime
+from campaign import access, localtime, texts
 from campaign.countries import country_name
+from campaign.i18n import text_direction
 from campaign.navigation import absolute_url_for
 
 
@@ -39,6 +40,9 @@ def init_app(app: Flask) -> None:
         absolute_url_for=absolute_url_for,
         administers=access.administers,
         is_site_admin=access.is_site_admin,
+        campaign_text=texts.campaign_text,
+        event_description=texts.event_description,
+        text_direction=text_direction,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

@@ -22,6 +22,7 @@ ORGANISER_ROUTES = {
     "events.edit_event": ("GET", "/organise/events/{ref}/edit", "event"),
     "events.change_status": ("POST", "/organise/events/{ref}/submit", "event"),
     "events.cancel": ("GET", "/organise/events/{ref}/cancel", "event"),
+    "events.translations": ("GET", "/organise/events/{ref}/translations", "campaign"),
     "board.board": ("GET", "/organise/events/{ref}/board", "event"),
     "board.export_csv": ("GET", "/organise/events/{ref}/signups.csv", "event"),
     "board.merge": ("POST", "/organise/events/{ref}/merge", "event"),

@@ -75,6 +75,9 @@ def test_seed_demo_loads_the_campaign_once(runner):
     db.session.rollback()
     assert db.session.scalar(select(func.count(Campaign.id))) == 1
     assert db.session.scalar(select(func.count(Organiser.id))) == 2
+    campaign = db.session.scalar(select(Campaign))  # its words in all three languages
+    assert set(campaign.translations) == {"fa", "ur"}
+    assert all(texts["pledge"] and texts["description"] for texts in campaign.translations.values())
 
 
 def test_seed_demo_prints_working_passwords(runner):

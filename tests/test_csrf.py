@@ -367,6 +367,15 @@ def _cancel_event(w: World, client: FlaskClient, _variant: str) -> Post:
     return Post(f"/organise/events/{event.ref}/cancel", {"reason": "Rain."})
 
 
+@case("events.translations")
+def _translations(w: World, client: FlaskClient, _variant: str) -> Post:
+    event = w.event_in(EventStatus.PUBLISHED)
+    event.campaign.languages = "en fa"
+    db.session.commit()
+    signed_in_as(client, w.admin)
+    return Post(f"/organise/events/{event.ref}/translations", {"description__fa": "متن"})
+
+
 @case("groups.join_event")
 def _join_event(w: World, client: FlaskClient, _variant: str) -> Post:
     return Post(f"/e/{w.event.ref}/join", volunteer_form(mode="any"))

@@ -4,8 +4,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from campaign.campaigns.service import CampaignDetails
 from campaign.forms import ServiceProblemsForm
+from campaign.i18n import language_name
 from campaign.models import ABSOLUTE_MAX_GROUP_SIZE, ABSOLUTE_MIN_GROUP_SIZE, Campaign
 from campaign.models.campaigns import MAX_RETENTION_DAYS
+from campaign.texts import CAMPAIGN_TEXTS
 
 CAMPAIGN_ERROR_MESSAGES = {
     "bad_slug": _l("Use lower-case letters, digits and single dashes, e.g. i-am-hazara."),
@@ -89,6 +91,38 @@ class CampaignForm(ServiceProblemsForm):
     )
     submit = SubmitField(_l("Save campaign"))
 
+    #: The campaign's languages after its first: a description and pledge field each.
+    other_languages: tuple[str, ...] = ()
+
+    @classmethod
+    def in_languages(cls, languages) -> type["CampaignForm"]:
+        """This form with a description and a pledge field for each of ``languages``."""
+        fields: dict = {"other_languages": tuple(languages)}
+        for code in languages:
+            name = language_name(code)
+            fields[f"description__{code}"] = _long_text(
+                _l("Description in %(language)s", language=name), None, required=False
+            )
+            fields[f"pledge__{code}"] = _long_text(
+                _l("Pledge in %(language)s", language=name),
+                _l("Empty: readers in this language see the pledge above."),
+                required=False,
+            )
+        return type("CampaignFormInLanguages", (cls,), fields)
+
+    def translation_fields(self) -> list[tuple[str, list]]:
+        """(language, [its fields]) for the template."""
+        return [
+            (code, [self[f"description__{code}"], self[f"pledge__{code}"]])
+            for code in self.other_languages
+        ]
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        return {
+            code: {name: self[f"{name}__{code}"].data or "" for name in CAMPAIGN_TEXTS}
+            for code in self.other_languages
+        }
+
     def details(self) -> CampaignDetails:
         return CampaignDetails(
             name=self.name.data,
@@ -102,11 +136,14 @@ class CampaignForm(ServiceProblemsForm):
             admin_emails=[e.strip() for e in (self.admin_emails.data or "").split() if e.strip()],
             verify_contacts=bool(self.verify_contacts.data),
             sms_daily_budget=self.sms_daily_budget.data,
+            translations=self.translations(),
         )
 
     @classmethod
     def for_campaign(cls, campaign: Campaign) -> "CampaignForm":
-        return cls(
-            obj=campaign,
-            admin_emails="\n".join(a.email for a in campaign.admins),
-        )
+        saved = {
+            f"{name}__{code}": texts.get(name, "")
+            for code, texts in (campaign.translations or {}).items()
+            for name in CAMPAIGN_TEXTS
+        }
+        return cls(obj=campaign, admin_emails="\n".join(a.email for a in campaign.admins), **saved)

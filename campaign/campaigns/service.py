@@ -19,6 +19,7 @@ from campaign.models import (
 from campaign.models.campaigns import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS
 from campaign.models.group_sizes import size_problems
 from campaign.service_errors import ServiceError
+from campaign.texts import CAMPAIGN_TEXTS
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Slugs that would read as something else in a URL or a printed poster.
@@ -45,6 +46,8 @@ class CampaignDetails:
     verify_contacts: bool = True
     #: SMS verification codes per day; None: the SMS_DAILY_BUDGET setting.
     sms_daily_budget: int | None = None
+    #: The description and pledge in the campaign's other languages (campaign/texts.py).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _has_public_events(campaign: Campaign) -> bool:
@@ -107,6 +110,18 @@ def _apply(campaign: Campaign, details: CampaignDetails, languages: list[str]) -
     campaign.languages = " ".join(languages)
     campaign.verify_contacts = details.verify_contacts
     campaign.sms_daily_budget = details.sms_daily_budget
+    campaign.translations = _translations(details.translations, languages)
+
+
+def _translations(given: dict[str, dict[str, str]], languages: list[str]) -> dict:
+    """The texts in the campaign's other languages, stripped; empty ones left out, and a
+    language no longer the campaign's keeps its texts (they come back with it)."""
+    kept = {}
+    for code, texts in given.items():
+        cleaned = {name: (texts.get(name) or "").strip() for name in CAMPAIGN_TEXTS}
+        if any(cleaned.values()) and code in languages[1:]:
+            kept[code] = cleaned
+    return kept
 
 
 def create_campaign(creator: Organiser, details: CampaignDetails) -> Campaign:

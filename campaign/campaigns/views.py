@@ -13,6 +13,7 @@ from campaign.http import private
 from campaign.models import ABSOLUTE_MIN_GROUP_SIZE, DEFAULT_MAX_GROUP_SIZE, VenueType
 from campaign.models.campaigns import DEFAULT_RETENTION_DAYS
 from campaign.service_calls import form_page
+from campaign.texts import other_languages
 
 bp = Blueprint("campaigns", __name__)
 
@@ -104,7 +105,8 @@ def new_campaign():
 @login_required
 def edit_campaign(slug: str):
     campaign = admin_campaign_or_404(slug)
-    form = CampaignForm.for_campaign(campaign) if request.method == "GET" else CampaignForm()
+    form_class = CampaignForm.in_languages(other_languages(campaign))
+    form = form_class.for_campaign(campaign) if request.method == "GET" else form_class()
     return form_page(
         "campaigns/form.html",
         form,

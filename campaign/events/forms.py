@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from campaign.countries import country_choices
 from campaign.events.service import MAX_CANCEL_REASON, MAX_DAYS_AHEAD, EventDetails
 from campaign.forms import ServiceProblemsForm
+from campaign.i18n import language_name
 from campaign.localtime import timezone_names, utc_to_local_naive
 from campaign.models import ABSOLUTE_MAX_GROUP_SIZE, ABSOLUTE_MIN_GROUP_SIZE, Event, VenueType
 
@@ -43,6 +44,7 @@ EVENT_ERROR_MESSAGES = {
     "not_allowed": _l("You may not change this event."),
     "event_cancelled": _l("This event is cancelled and can no longer be changed."),
     "cancel_reason_too_long": _l("Say why in at most %(max)d characters."),
+    "description_too_long": _l("Use at most 5,000 characters."),
     "place_time_needs_admin": _l(
         "Only a campaign admin can change the place or time of a published event, so that"
         " nobody is sent somewhere unchecked. Ask an admin of this campaign."
@@ -56,6 +58,25 @@ EVENT_ERROR_MESSAGES = {
         "The event changed while you were reading it. Read it again, then publish."
     ),
 }
+
+
+class DescriptionsForm(ServiceProblemsForm):
+    """The event's description in the campaign's other languages (``in_languages``)."""
+
+    error_messages = EVENT_ERROR_MESSAGES
+    other_languages: tuple[str, ...] = ()
+    submit = SubmitField(_l("Save the translations"))
+
+    @classmethod
+    def in_languages(cls, languages) -> type["DescriptionsForm"]:
+        fields: dict = {"other_languages": tuple(languages)}
+        for code in languages:
+            label = _l("Description in %(language)s", language=language_name(code))
+            fields[f"description__{code}"] = TextAreaField(label, validators=[Optional()])
+        return type("DescriptionsFormInLanguages", (cls,), fields)
+
+    def translations(self) -> dict[str, str]:
+        return {code: self[f"description__{code}"].data or "" for code in self.other_languages}
 
 
 class CancelForm(ServiceProblemsForm):

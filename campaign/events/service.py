@@ -302,6 +302,30 @@ def accept_changes(event: Event, admin: Organiser) -> None:
     db.session.flush()
 
 
+#: The longest description, in any language.
+MAX_DESCRIPTION = 5000
+
+
+def translate_description(event: Event, admin: Organiser, translations: dict[str, str]) -> None:
+    """A campaign admin writes the description in the campaign's other languages: they
+    vouch for it as they do at publication, so it is not flagged for review."""
+    require(administers(admin, event.campaign))
+    if event.status is EventStatus.CANCELLED:
+        raise EventError("event_cancelled")
+    others = event.campaign.language_list[1:]
+    problems = [
+        (f"description__{code}", "description_too_long")
+        for code, text in translations.items()
+        if len(text) > MAX_DESCRIPTION
+    ]
+    if problems:
+        raise EventError.several(problems)
+    event.description_translations = {
+        code: text.strip() for code, text in translations.items() if code in others and text.strip()
+    }
+    db.session.flush()
+
+
 def _move(event: Event, allowed_from: set[EventStatus], to: EventStatus) -> None:
     if event.status not in allowed_from:
         raise EventError("wrong_status", to=to.value, status=event.status.value)

@@ -5,10 +5,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from campaign.access import administers, editable_event_or_404, may_edit, visible_event_or_404
+from campaign.access import (
+    administers,
+    editable_event_or_404,
+    may_edit,
+    require,
+    visible_event_or_404,
+)
 from campaign.campaigns.queries import administered_campaigns, all_campaigns, campaign_by_slug
 from campaign.events import queries, service
-from campaign.events.forms import EVENT_ERROR_MESSAGES, CancelForm, EventForm
+from campaign.events.forms import EVENT_ERROR_MESSAGES, CancelForm, DescriptionsForm, EventForm
 from campaign.forms import EmptyForm, button_or_400
 from campaign.groups.queries import group_summary
 from campaign.groups.service import signup_closed
@@ -130,6 +136,25 @@ def cancel(ref: str):
         "events/cancel.html", event=event, form=form, back=back, from_review=from_review
     )
     return page, status
+
+
+@bp.route("/organise/events/<ref>/translations", methods=["GET", "POST"])
+@login_required
+def translations(ref: str):
+    """A campaign admin writes the description in the campaign's other languages."""
+    event = editable_event_or_404(ref)
+    require(administers(current_user, event.campaign))
+    form_class = DescriptionsForm.in_languages(event.campaign.language_list[1:])
+    saved = {f"description__{c}": t for c, t in (event.description_translations or {}).items()}
+    form = form_class(**saved) if request.method == "GET" else form_class()
+    return form_page(
+        "events/translations.html",
+        form,
+        lambda: service.translate_description(event, current_user, form.translations()),
+        saved=_("Translations saved."),
+        then=lambda _none: url_for(".show_event", ref=event.ref),
+        event=event,
+    )
 
 
 bp.add_app_template_global(service.review_fingerprint)

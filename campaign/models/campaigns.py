@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import Model, db
@@ -37,6 +37,9 @@ class Campaign(Model):
     description: Mapped[str] = mapped_column(Text, default="")
     #: The conduct rules every volunteer accepts before joining a group.
     pledge: Mapped[str] = mapped_column(Text)
+    #: ``description`` and ``pledge`` are in the campaign's first language; here the same in
+    #: its other languages: {"fa": {"description": …, "pledge": …}, …} (campaign/texts.py).
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
     default_min_group_size: Mapped[int] = mapped_column(default=ABSOLUTE_MIN_GROUP_SIZE)
     default_max_group_size: Mapped[int] = mapped_column(default=DEFAULT_MAX_GROUP_SIZE)
     #: Space-separated BCP 47 codes of the languages the campaign works in, e.g. "en fa ur".
@@ -61,6 +64,11 @@ class Campaign(Model):
     @property
     def language_list(self) -> list[str]:
         return self.languages.split()
+
+    @property
+    def default_language(self) -> str:
+        """The language ``description`` and ``pledge`` are written in."""
+        return (self.languages.split() or ["en"])[0]
 
     def __repr__(self) -> str:
         return f"<Campaign {self.slug}>"

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ColumnElement,
     Date,
@@ -119,6 +120,9 @@ class Event(Model):
     #: After this nobody can join; forming groups may be merged. None: the start.
     signup_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(Text, default="")
+    #: The description in the campaign's other languages, written by a campaign admin
+    #: (who vouches for it as for publication): {"fa": "…", "ur": "…"}.
+    description_translations: Mapped[dict] = mapped_column(JSON, default=dict)
     min_group_size: Mapped[int] = mapped_column(default=ABSOLUTE_MIN_GROUP_SIZE)
     max_group_size: Mapped[int] = mapped_column(default=DEFAULT_MAX_GROUP_SIZE)
     status: Mapped[EventStatus] = mapped_column(

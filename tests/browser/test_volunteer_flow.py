@@ -112,7 +112,8 @@ def test_joining_works_with_the_keyboard_alone(open_page, make_event):
 def test_join_errors_are_summarised_at_the_top_and_take_the_focus(open_page, make_event, language):
     event = make_event(country="US")
     page = open_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
-    page.goto(f"/e/{event.ref}/join?lang={language}")
+    page.goto(f"/language/{language}?next=/e/{event.ref}/join")
+    assert page.locator("html").get_attribute("lang") == language
     page.locator("#contact").fill("12")
     page.locator("form.join-form button[type=submit], form.join-form input[type=submit]").click()
     summary = page.locator(".error-summary")
