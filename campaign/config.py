@@ -86,7 +86,7 @@ def _page_defaults() -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         #: UI languages offered; a later issue adds their catalogs.
-        "LANGUAGES": {"en": "English", "fa": "فارسی", "ur": "اردو"},
+        "LANGUAGES": {"en": "English", "fa": "فارسی (دری)", "ur": "اردو"},
         #: Map pictures for the campaign page. Loaded only when a visitor asks for the map
         #: (each tile request shows the tile server the visitor's address). "" turns it off.
         "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",

@@ -6,6 +6,8 @@ import pycountry
 from babel import Locale
 from flask_babel import get_locale
 
+from campaign.i18n import formatting_locale
+
 
 @cache
 def country_codes() -> frozenset[str]:
@@ -13,7 +15,7 @@ def country_codes() -> frozenset[str]:
 
 
 def country_name(code: str) -> str:
-    return _names(str(get_locale() or "en")).get(code) or _fallback_name(code)
+    return _names(formatting_locale(str(get_locale() or "en"))).get(code) or _fallback_name(code)
 
 
 @cache

@@ -35,6 +35,18 @@ def locale_of(http_request, languages) -> str:
     return http_request.accept_languages.best_match(languages.keys()) or "en"
 
 
+#: The regional form each interface language is formatted in (dates, month names, country
+#: names, digits): the campaign's Persian readers are mostly Afghan, who read Dari and its
+#: month names (جنوری، دسمبر), not Iranian Persian (ژانویه، دسامبر); Urdu as in Pakistan.
+FORMAT_LOCALES = {"fa": "fa_AF", "ur": "ur_PK"}
+
+
+def formatting_locale(language: str | None = None) -> str:
+    """The Babel locale that dates and names of ``language`` (the page's) are written in."""
+    language = language or str(get_locale() or "en")
+    return FORMAT_LOCALES.get(language, language)
+
+
 def language_name(code: str) -> str:
     """The language's own name for itself ("فارسی", "اردو", "English"), else the code."""
     try:

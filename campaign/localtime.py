@@ -9,6 +9,8 @@ from babel.dates import format_datetime, format_time, get_timezone_name
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 
+from campaign.i18n import formatting_locale
+
 
 @cache
 def timezone_names() -> tuple[str, ...]:
@@ -49,7 +51,7 @@ def utc_to_local_naive(moment: datetime, zone: tzinfo) -> datetime:
 
 
 def _locale():
-    return get_locale() or "en"
+    return formatting_locale(str(get_locale() or "en"))
 
 
 #: The zero of each numbering system in use (the other nine digits follow it in Unicode).
@@ -64,6 +66,12 @@ def _digits_and_comma(locale_name: str) -> tuple[dict[int, str], str]:
     digits = {ord("0") + d: chr(ord(zero) + d) for d in range(10)}
     comma = "، " if locale.character_order == "right-to-left" else ", "
     return digits, comma
+
+
+def uses_own_digits() -> bool:
+    """Whether the reader's language writes digits other than 0 to 9 (Persian does)."""
+    digits, _ = _digits_and_comma(str(_locale()))
+    return digits[ord("0")] != "0"
 
 
 def localise_digits(text: str) -> str:

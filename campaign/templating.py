@@ -1,9 +1,13 @@
 """Jinja filters and globals used across templates, and the templates compiled once."""
 
+import re
 import threading
 
 from flask import Flask
 from flask.templating import Environment
+from flask_babel import get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from campaign import access, localtime, texts
 from campaign.countries import country_name
@@ -30,6 +34,47 @@ class CompileOnceEnvironment(Environment):
             return super()._load_template(name, globals)
 
 
+#: A whole-number placeholder in a message: "%(num)d people".
+NUMBER_PLACEHOLDER = re.compile(r"%\((\w+)\)d")
+
+
+def _with_local_numbers(message: str, variables: dict) -> tuple[str, dict]:
+    """The message and its values with every whole number written in the reader's digits
+    ("۳ نفر", not "3 نفر" beside a date in Persian digits), grouped as they write them."""
+    if not localtime.uses_own_digits():
+        return message, variables
+    names = {
+        name
+        for name in NUMBER_PLACEHOLDER.findall(message)
+        if isinstance(variables.get(name), int) and not isinstance(variables[name], bool)
+    }
+    if not names:
+        return message, variables
+    message = NUMBER_PLACEHOLDER.sub(
+        lambda m: f"%({m.group(1)})s" if m.group(1) in names else m.group(0), message
+    )
+    return message, {**variables, **{n: localtime.format_number(variables[n]) for n in names}}
+
+
+def _translated(context, message: str, variables: dict):
+    message, variables = _with_local_numbers(message, variables)
+    # As Jinja does: the message is ours (a catalog entry); the values are escaped by %.
+    return (Markup(message) if context.eval_ctx.autoescape else message) % variables  # noqa: S704
+
+
+@pass_context
+def _gettext(__context, __string: str, **variables):
+    """Jinja's gettext (as Flask-Babel installs it), with numbers in the reader's digits."""
+    return _translated(__context, get_translations().ugettext(__string), variables)
+
+
+@pass_context
+def _ngettext(__context, __singular: str, __plural: str, __num: int, **variables):
+    variables.setdefault("num", __num)
+    message = get_translations().ungettext(__singular, __plural, __num)
+    return _translated(__context, message, variables)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.globals.update(
@@ -43,6 +88,9 @@ def init_app(app: Flask) -> None:
         campaign_text=texts.campaign_text,
         event_description=texts.event_description,
         text_direction=text_direction,
+        _=_gettext,
+        gettext=_gettext,
+        ngettext=_ngettext,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
