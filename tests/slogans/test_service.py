@@ -160,3 +160,32 @@ def test_the_leader_draws_a_new_set_in_other_languages(
     assert [s.language for s in signs] == ["fa", "fa", "fa"]
     assert signs[0].text == "من هزاره هستم"
     assert (signs[0].second_text, signs[0].second_language) == ("I AM HAZARA", "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "رافضی ها",
+        "شیعه کافر",
+        "شیعہ کافر",
+        "کافر کافر، شیعہ کافر",
+        "موش خور",
+        "Shia kafir",
+        "r4fidi",
+        "هزاره‌کشی",
+    ],
+)
+def test_anti_hazara_and_anti_shia_slurs_are_refused(text):
+    from campaign.slogans.blocklist import blocked_word
+
+    assert blocked_word(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ما کافر نیستیم", "ہم کافر نہیں ہیں", "WE ARE NOT KAFIR", "من هزاره هستم", "شیعه هستم"],
+)
+def test_kafir_alone_and_our_own_slogans_pass(text):
+    from campaign.slogans.blocklist import blocked_word
+
+    assert blocked_word(text) is None
