@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from campaign.access import membership_or_404, public_event_or_404, public_group
 from campaign.extensions import csrf, db
@@ -157,6 +158,20 @@ def _joined(joined: service.Joined):
     return redirect(url_for(".member", token=joined.token))
 
 
+#: The contact field asks for one thing at a time: a phone number (most volunteers, and
+#: the phone keypad), or an email address after "use an email address instead".
+CONTACT_LABELS = {"phone": _l("Phone number"), "email": _l("Email address")}
+
+
+def _contact_kind(form: VolunteerForm) -> str:
+    """ "email" when asked for (?by=email, or the switch in static/js) or typed, else "phone";
+    the field's label says which."""
+    typed = form.contact.data or ""
+    kind = "email" if request.args.get("by") == "email" or "@" in typed else "phone"
+    form.contact.label.text = str(CONTACT_LABELS[kind])
+    return kind
+
+
 def _join_page(event: Event, form: VolunteerForm, join, group=None):
     """The join form (for one group, or the event's), or the member page once joined."""
     failure: dict = {}
@@ -171,6 +186,7 @@ def _join_page(event: Event, form: VolunteerForm, join, group=None):
         event=event,
         group=group,
         form=form,
+        contact_kind=_contact_kind(form),
         failure=failure,
         summary=None if group else queries.group_summary(event),
         signup_closed=service.signup_closed(event),

@@ -170,7 +170,29 @@
     });
   }
 
+  // The contact field asks for a phone number (the phone keypad) or, after the switch, an
+  // email address (the email keyboard), without a reload that would lose what was typed.
+  function enableContactSwitch() {
+    var link = document.querySelector("[data-contact-switch]");
+    var input = document.querySelector("[data-contact-field]");
+    if (!link || !input) return;
+    var label = document.querySelector("label[for='" + input.id + "']");
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var kind = input.getAttribute("data-contact-field") === "phone" ? "email" : "phone";
+      input.setAttribute("data-contact-field", kind);
+      input.type = kind === "phone" ? "tel" : "email";
+      input.inputMode = kind === "phone" ? "tel" : "email";
+      input.autocomplete = kind === "phone" ? "tel" : "email";
+      if (label) label.textContent = link.getAttribute("data-label-" + kind);
+      link.textContent = link.getAttribute("data-text-" + kind);
+      link.setAttribute("href", "?by=" + (kind === "phone" ? "email" : "phone"));
+      input.focus();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    enableContactSwitch();
     focusErrorSummary();
     defaultToBrowserZone();
     enableCopyButtons();

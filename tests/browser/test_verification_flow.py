@@ -47,7 +47,13 @@ def test_a_phone_joins_types_the_emailed_code_and_then_sees_the_group(
     page = open_page(**PHONE_390)
     page.goto(f"/j/{code}")
     page.get_by_label("Your name", exact=True).fill("Bano")
-    page.get_by_label("Phone number or email", exact=True).fill("bano@example.org")
+    field = page.get_by_label("Phone number", exact=True)
+    assert field.get_attribute("type") == "tel"  # the phone keypad first
+    page.get_by_role("link", name="Use an email address instead").click()
+    email = page.get_by_label("Email address", exact=True)
+    assert email.get_attribute("type") == "email" and email.get_attribute("inputmode") == "email"
+    assert page.get_by_label("Your name", exact=True).input_value() == "Bano"  # no reload
+    email.fill("bano@example.org")
     page.get_by_label("I accept the pledge").check()
     page.get_by_role("button", name="Join").click()
     expect(page).to_have_url(re.compile(r"/me/[A-Za-z0-9_-]{32,}$"))
