@@ -205,7 +205,7 @@ def _event_line(event: Event) -> str:
 
 
 def _description(*parts: str) -> str:
-    return _shorten(" ".join(part for part in parts if part), MAX_DESCRIPTION)
+    return _shorten(" · ".join(part for part in parts if part), MAX_DESCRIPTION)
 
 
 def event_preview(event: Event) -> Preview:
