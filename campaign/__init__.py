@@ -138,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.accounts.views import bp as accounts_bp
     from campaign.campaigns.views import bp as campaigns_bp
     from campaign.events.views import bp as events_bp
+    from campaign.exports.share_views import bp as share_bp
     from campaign.exports.views import bp as exports_bp
     from campaign.groups.board import bp as board_bp
     from campaign.groups.views import bp as groups_bp
@@ -152,5 +153,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(share_bp)
     app.register_blueprint(slogans_bp)
     app.register_blueprint(sms_inbound_bp)

@@ -20,6 +20,9 @@ PUBLIC = {
     "exports.campaign_qr",
     "exports.group_qr",
     "exports.event_poster",
+    "share.event_image",
+    "share.campaign_image",
+    "share.site_image",
 }
 
 

@@ -27,6 +27,7 @@ DEFAULTS = {
     #: Cold builds a client address may start: a 5,000-event feed takes seconds of CPU.
     "RATELIMIT_FEED_BUILD": "10 per minute;60 per hour",
     "RATELIMIT_POSTER_BUILD": "30 per minute;300 per hour",
+    "RATELIMIT_SHARE_IMAGE_BUILD": "30 per minute;300 per hour",
     #: The disk cache of built feeds, shared by this host's workers.
     "FEED_CACHE_MAX_FILES": 64,
     "FEED_CACHE_MAX_BYTES": 64 * 1024 * 1024,

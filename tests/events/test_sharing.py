@@ -20,7 +20,7 @@ def test_open_graph_and_twitter_tags(client, make_event):
     local = event.starts_at.astimezone(event.zone)
     assert f"{local:%H:%M}" in description and "Europe/London" in description
     assert "London" in description
-    assert meta(page, "twitter:card") == "summary"
+    assert meta(page, "twitter:card") == "summary_large_image"
     assert meta(page, "twitter:title") == "I AM HAZARA at the town hall"
     assert f'data-share-url="http://localhost/e/{event.ref}"' in page
 
