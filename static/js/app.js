@@ -2,23 +2,6 @@
 (function () {
   "use strict";
 
-  // A new event's time zone defaults to the organiser's own, as the browser knows it.
-  function defaultToBrowserZone() {
-    var zone;
-    try {
-      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    } catch (e) {
-      return;
-    }
-    if (!zone) return;
-    document.querySelectorAll("select[data-browser-zone]").forEach(function (select) {
-      var known = Array.prototype.some.call(select.options, function (option) {
-        return option.value === zone;
-      });
-      if (known) select.value = zone;
-    });
-  }
-
   // "Copy link" buttons: shown only where the browser can copy; the link is selectable anyway.
   function enableCopyButtons() {
     if (!navigator.clipboard) return;
@@ -133,7 +116,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    defaultToBrowserZone();
     enableCopyButtons();
     followGroupState();
     enableNearMe();
