@@ -43,8 +43,9 @@
     var country = document.querySelector("select[data-zone-country]");
     var zone = document.getElementById("timezone");
     if (!country || !zone) return;
+    // Not needed with this script (removed: the stylesheet's buttons override [hidden]).
     document.querySelectorAll("[data-zones-refresh]").forEach(function (button) {
-      button.hidden = true;
+      button.remove();
     });
     var browser = browserZone();
     // A new event starts in the organiser's own zone, until the country says otherwise.

@@ -1,0 +1,125 @@
+"""The event form's time zone follows the country, on a phone (390 by 844), with and without
+JavaScript: a browser in London creating an event in Pakistan never saves Europe/London."""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from campaign.extensions import db
+from campaign.models import Event
+from tests.databases import SQLITE_ONLY
+from tests.factories import PASSWORD
+from tests.helpers import local_input
+
+pytestmark = SQLITE_ONLY
+
+PHONE_390 = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+LONDON = {"timezone_id": "Europe/London", "locale": "en-GB"}
+
+
+def _sign_in_and_open_the_form(page: Page, email: str) -> None:
+    page.goto("/auth/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/organise$"))
+    page.goto("/organise/events/new")
+
+
+def _first_group(page: Page) -> str:
+    return page.locator("#timezone optgroup").first.get_attribute("label") or ""
+
+
+def _fill_the_rest(page: Page) -> None:
+    day = datetime.now(ZoneInfo("Asia/Karachi")).date() + timedelta(days=10)
+    start = datetime(day.year, day.month, day.day, 11)
+    page.get_by_label("Title", exact=True).fill("Vigil at the press club")
+    page.get_by_label("Kind of place", exact=True).select_option(label="Other public place")
+    page.get_by_label("Name of the place", exact=True).fill("Press Club")
+    page.get_by_label("City", exact=True).fill("Quetta")
+    page.get_by_label("Starts", exact=True).fill(local_input(start))
+    page.get_by_label("Ends", exact=True).fill(local_input(start + timedelta(hours=2)))
+
+
+@pytest.mark.browser
+def test_the_country_chooses_the_zone_on_a_phone(open_page, make_organiser, make_campaign):
+    email = make_organiser().email
+    make_campaign()
+    page = open_page(**PHONE_390, **LONDON)
+    _sign_in_and_open_the_form(page, email)
+    zone = page.get_by_label("Time zone of the place", exact=True)
+    expect(zone).to_have_value("Europe/London")  # the browser's own, until a country is chosen
+    expect(page.get_by_role("button", name="Show its time zones")).to_have_count(0)
+
+    country = page.get_by_label("Country", exact=True)
+    country.select_option(label="Pakistan")
+    expect(zone).to_have_value("Asia/Karachi")  # its only zone
+    assert _first_group(page) == "Pakistan"
+    country.select_option(label="United Kingdom")
+    expect(zone).to_have_value("Europe/London")
+    assert _first_group(page) == "United Kingdom"
+    country.select_option(label="United States")
+    expect(zone).to_have_value("")  # several zones, none the browser's: the organiser chooses
+    assert _first_group(page) == "United States"
+    labels = page.locator("#timezone optgroup").first.locator("option").all_inner_texts()
+    assert any(re.fullmatch(r"America/New_York \(UTC\u22120[45]:00\)", lb) for lb in labels)
+
+    width = page.evaluate(
+        "({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+    )
+    assert width["inner"] == 390 and width["scroll"] <= width["inner"], width
+
+
+@pytest.mark.browser
+def test_a_zone_of_another_country_is_questioned_before_saving(
+    open_page, make_organiser, make_campaign
+):
+    email = make_organiser().email
+    make_campaign()
+    page = open_page(**PHONE_390, **LONDON)
+    _sign_in_and_open_the_form(page, email)
+    _fill_the_rest(page)
+    page.get_by_label("Country", exact=True).select_option(label="Pakistan")
+    zone = page.get_by_label("Time zone of the place", exact=True)
+    zone.select_option("Europe/London")  # chosen by hand after the country
+    page.get_by_role("button", name="Save").click()
+
+    expect(zone).to_have_attribute("aria-invalid", "true")
+    expect(zone).to_have_accessible_description(
+        re.compile("Europe/London is not the time zone of Pakistan, which is Asia/Karachi")
+    )
+    expect(page.get_by_label(re.compile("Keep Europe/London"))).not_to_be_checked()
+    db.session.rollback()
+    assert db.session.scalar(select(Event)) is None
+
+    zone.select_option("Asia/Karachi")
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/e/[^/]+$"))
+    db.session.rollback()
+    assert db.session.scalar(select(Event.timezone)) == "Asia/Karachi"
+
+
+@pytest.mark.browser
+def test_without_javascript_the_button_brings_the_countrys_zone(
+    open_page, make_organiser, make_campaign
+):
+    email = make_organiser().email
+    make_campaign()
+    page = open_page(**PHONE_390, **LONDON, java_script_enabled=False)
+    _sign_in_and_open_the_form(page, email)
+    _fill_the_rest(page)
+    zone = page.get_by_label("Time zone of the place", exact=True)
+    expect(zone).to_have_value("")  # no script to guess: nothing is chosen for the organiser
+    page.get_by_label("Country", exact=True).select_option(label="Pakistan")
+    page.get_by_role("button", name="Show its time zones").click()
+    expect(zone).to_have_value("Asia/Karachi")
+    assert _first_group(page) == "Pakistan"
+    expect(page.get_by_label("Title", exact=True)).to_have_value("Vigil at the press club")
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/e/[^/]+$"))
+    db.session.rollback()
+    assert db.session.scalar(select(Event.timezone)) == "Asia/Karachi"
