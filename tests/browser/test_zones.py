@@ -123,3 +123,46 @@ def test_without_javascript_the_button_brings_the_countrys_zone(
     expect(page).to_have_url(re.compile(r"/e/[^/]+$"))
     db.session.rollback()
     assert db.session.scalar(select(Event.timezone)) == "Asia/Karachi"
+
+
+# --- "Your time": only when the clocks differ, in the page's own 24-hour clock -------------
+
+
+def _event_at(make_event, zone: str, city: str, country: str, hour: int, minute: int = 0):
+    day = datetime.now(ZoneInfo(zone)).date() + timedelta(days=10)
+    start = datetime(day.year, day.month, day.day, hour, minute)
+    return make_event(
+        timezone=zone,
+        city=city,
+        country=country,
+        local_start=start,
+        local_end=start + timedelta(hours=2),
+    )
+
+
+@pytest.mark.browser
+def test_your_time_is_not_shown_when_the_clocks_agree(open_page, make_event):
+    """Melbourne and Sydney: two zone names, one clock (the line used to appear)."""
+    ref = _event_at(make_event, "Australia/Sydney", "Sydney", "AU", 12).ref
+    page = open_page(**PHONE_390, timezone_id="Australia/Melbourne", locale="en-AU")
+    page.goto(f"/e/{ref}")
+    expect(page.locator(".event .facts time").first).to_contain_text("12:00")
+    expect(page.locator(".viewer-time")).to_be_hidden()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_your_time_uses_the_24_hour_clock_of_the_page(open_page, make_event, language):
+    """19:30 in Kabul read in London: "15:00" (or 16:00 in summer), never "03:00 PM"."""
+    event = _event_at(make_event, "Asia/Kabul", "Kabul", "AF", 19, 30)
+    ref, starts_at = event.ref, event.starts_at
+    page = open_page(**PHONE_390, timezone_id="Europe/London", locale="en-GB")
+    page.goto(f"/language/{language}?next=/e/{ref}")
+    line = page.locator(".viewer-time")
+    expect(line).to_be_visible()
+    text = line.inner_text()
+    london = starts_at.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M")
+    if language == "fa":  # Persian digits, like the dates beside it
+        london = london.translate({ord("0") + d: chr(0x06F0 + d) for d in range(10)})
+    assert london in text, text
+    assert not re.search(r"\b(AM|PM)\b|ب\.ظ|ق\.ظ", text), text
