@@ -99,7 +99,7 @@ class ZoneField(SelectField):
     placeholder = _l("Choose a time zone")
 
     def set_groups(self, first_country: str | None, saved_zone: str | None) -> None:
-        extra = ()
+        extra: tuple[tuple[str, str], ...] = ()
         if saved_zone and saved_zone not in canonical_zones():
             # An event saved with an old name (Asia/Calcutta) keeps it until changed.
             extra = ((str(_l("Saved with this event")), saved_zone),)
