@@ -72,6 +72,11 @@ ZONE_NOT_THE_ONLY_ONE = _l(
 )
 
 
+def isolated(text: str | None) -> str:
+    """A zone name inside a sentence, kept left to right in Persian and Urdu (FSI … PDI)."""
+    return f"\N{FIRST STRONG ISOLATE}{text}\N{POP DIRECTIONAL ISOLATE}" if text else ""
+
+
 class ZoneSelect(Select):
     """The zone select: a placeholder, then one <optgroup> per country, each marked with
     its country code so static/js/zones.js can bring the chosen country's group first."""
@@ -187,6 +192,10 @@ class EventForm(ServiceProblemsForm):
         self.timezone.set_groups(self.country.data, saved_place[1] if saved_place else None)
 
     @property
+    def zone_isolated(self) -> str:
+        return isolated(self.timezone.data)
+
+    @property
     def zone_pair(self) -> str:
         """What the confirm box sends back: it confirms this country and zone only."""
         return f"{self.country.data} {self.timezone.data}"
@@ -199,7 +208,7 @@ class EventForm(ServiceProblemsForm):
             return
         self.zone_warning = True
         own = only_zone_of(country)
-        names = {"zone": zone, "country": country_name(country), "own": own}
+        names = {"zone": isolated(zone), "country": country_name(country), "own": isolated(own)}
         raise ValidationError(ZONE_NOT_THE_ONLY_ONE % names if own else ZONE_NOT_OF_COUNTRY % names)
 
     def show_country_zones(self) -> None:

@@ -96,9 +96,9 @@ def test_a_zone_of_another_country_is_questioned_before_saving(
 
     expect(zone).to_have_attribute("aria-invalid", "true")
     expect(zone).to_have_accessible_description(
-        re.compile("Europe/London is not the time zone of Pakistan, which is Asia/Karachi")
+        re.compile("Europe/London\u2069? is not the time zone of Pakistan, which is \u2068?Asia")
     )
-    expect(page.get_by_label(re.compile("Keep Europe/London"))).not_to_be_checked()
+    expect(page.get_by_label(re.compile("Keep \u2068?Europe/London"))).not_to_be_checked()
     assert serious_violations(page) == []
     db.session.rollback()
     assert db.session.scalar(select(Event)) is None

@@ -144,7 +144,9 @@ def test_a_zone_not_of_the_country_is_sent_back_with_a_warning(
     assert response.status_code == 200
     assert _event_count() == 0
     error = re.search(r'<p class="error" id="timezone-error">(.*?)</p>', page, re.S).group(1)
-    assert "Europe/London is not the time zone of Pakistan, which is Asia/Karachi." in error
+    # Zone names kept left to right inside a right-to-left sentence (FSI ... PDI).
+    london, karachi = "\u2068Europe/London\u2069", "\u2068Asia/Karachi\u2069"
+    assert f"{london} is not the time zone of Pakistan, which is {karachi}." in error
     assert 'aria-invalid="true"' in re.search(r'<select[^>]*id="timezone"[^>]*>', page).group(0)
     assert _groups(page)[0] == "PK"  # its zones first, to choose from
     assert _selected_zone(page) == "Europe/London"  # what was chosen stays shown
@@ -158,7 +160,7 @@ def test_a_country_with_several_zones_names_none_in_the_warning(
     signed_in(make_organiser())
     data = _form(client, campaign, country="US", city="Chicago", timezone="Europe/London")
     page = client.post("/organise/events/new", data=data).get_data(as_text=True)
-    assert "Europe/London is not a time zone of United States" in page
+    assert "\u2068Europe/London\u2069 is not a time zone of United States" in page
     assert _event_count() == 0
 
 
@@ -244,7 +246,7 @@ def test_an_event_saved_in_another_countrys_zone_keeps_it_until_either_changes(
     assert client.post(f"/organise/events/{event.ref}/edit", data=unchanged).status_code == 302
     moved = _edit_form(client, event, country="AF", city="Kabul")
     page = client.post(f"/organise/events/{event.ref}/edit", data=moved).get_data(as_text=True)
-    assert "Europe/London is not the time zone of Afghanistan, which is Asia/Kabul." in page
+    assert "Europe/London\u2069 is not the time zone of Afghanistan, which is \u2068Asia" in page
     db.session.refresh(event)
     assert (event.title, event.country) == ("Still here", "PK")
 
