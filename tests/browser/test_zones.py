@@ -174,3 +174,17 @@ def test_your_time_uses_the_24_hour_clock_of_the_page(open_page, make_event, lan
         london = london.translate({ord("0") + d: chr(0x06F0 + d) for d in range(10)})
     assert london in text, text
     assert not re.search(r"\b(AM|PM)\b|ب\.ظ|ق\.ظ", text), text
+
+
+@pytest.mark.browser
+def test_the_form_without_its_script_has_no_serious_violations(
+    open_page, make_organiser, make_campaign
+):
+    """What a reader without JavaScript gets (both extra buttons), checked by axe-core."""
+    email = make_organiser().email
+    make_campaign()
+    page = open_page(**PHONE_390, **LONDON, bypass_csp=True)
+    page.route("**/js/zones.js", lambda route: route.abort())
+    _sign_in_and_open_the_form(page, email)
+    expect(page.locator("[data-zones-refresh]")).to_have_count(2)
+    assert serious_violations(page) == []
