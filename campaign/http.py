@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import Flask, Response, make_response, request
+from flask import Flask, Response, make_response, request, send_from_directory
 from flask_login import current_user
 
 
@@ -27,7 +27,20 @@ def private(view):
 PRIVATE_PATHS = ("/me/", "/organise", "/auth/")
 
 
+#: Browsers ask for /favicon.ico on a first visit whatever the page links: a day in caches.
+FAVICON_MAX_AGE = 24 * 3600
+
+
 def init_app(app: Flask) -> None:
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return send_from_directory(
+            app.static_folder or "static",
+            "favicon.ico",
+            mimetype="image/vnd.microsoft.icon",
+            max_age=FAVICON_MAX_AGE,
+        )
+
     @app.after_request
     def no_store_for_private_pages(response: Response) -> Response:
         """One rule for every page with personal data: not kept by a browser or a proxy,

@@ -176,7 +176,8 @@ def campaign_form(slug: str, **overrides: str) -> dict[str, str]:
 def event_form(world: World, **overrides: str) -> dict[str, str]:
     start = world.event.starts_at.replace(tzinfo=None)
     end = world.event.ends_at.replace(tzinfo=None)
-    where = {"latitude": "", "longitude": "", "timezone": "UTC"}
+    # A place whose zone is its country's: a zone that is not is sent back with a warning.
+    where = {"latitude": "", "longitude": "", "country": "GB", "timezone": "Europe/London"}
     return helpers.event_form(world.campaign.id, start, end, **{**where, **overrides})
 
 

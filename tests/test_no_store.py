@@ -14,6 +14,7 @@ from tests.helpers import sign_in
 #: Public resources with no personal data, whose views choose their own caching (or none).
 PUBLIC = {
     "static",
+    "favicon",
     "exports.event_calendar",
     "exports.campaign_calendar",
     "exports.event_qr",

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import (
     DateTimeLocalField,
     FloatField,
@@ -8,15 +9,17 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import Select, html_params
 
-from campaign.countries import country_choices
+from campaign.countries import country_choices, country_codes, country_name
 from campaign.events.service import MAX_CANCEL_REASON, MAX_DAYS_AHEAD, EventDetails
 from campaign.forms import ServiceProblemsForm
 from campaign.i18n import language_name
-from campaign.localtime import timezone_names, utc_to_local_naive
+from campaign.localtime import localise_digits, utc_to_local_naive
 from campaign.models import ABSOLUTE_MAX_GROUP_SIZE, ABSOLUTE_MIN_GROUP_SIZE, Event, VenueType
+from campaign.zones import canonical_zones, only_zone_of, zone_fits_country, zone_groups
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -99,6 +102,68 @@ class CancelForm(ServiceProblemsForm):
             raise ValidationError(_l("Say why, so that the people who signed up know."))
 
 
+#: The zone does not keep the country's clock (a browser in London, an event in Pakistan).
+ZONE_NOT_OF_COUNTRY = _l(
+    "%(zone)s is not a time zone of %(country)s: the event's times would be wrong there."
+    " Choose one of its zones (they are listed first), or tick the box below if %(zone)s"
+    " is right."
+)
+ZONE_NOT_THE_ONLY_ONE = _l(
+    "%(zone)s is not the time zone of %(country)s, which is %(own)s. Choose %(own)s, or"
+    " tick the box below if %(zone)s is right."
+)
+
+
+def isolated(text: str | None) -> str:
+    """A zone name inside a sentence, kept left to right in Persian and Urdu (FSI … PDI)."""
+    return f"\N{FIRST STRONG ISOLATE}{text}\N{POP DIRECTIONAL ISOLATE}" if text else ""
+
+
+class ZoneSelect(Select):
+    """The zone select: a placeholder, then one <optgroup> per country, each marked with
+    its country code so static/js/zones.js can bring the chosen country's group first."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        html.append(self.render_option(Choice("", field.placeholder, not field.data, {})))
+        for group in field.groups:
+            html.append(f"<optgroup {html_params(label=group.label, data_country=group.country)}>")
+            html.extend(
+                self.render_option(Choice(value, label, value == field.data, {}))
+                for value, label in group.zones
+            )
+            html.append("</optgroup>")
+        html.append("</select>")
+        # Every value went through html_params or render_option, which escape it.
+        return Markup("".join(html))  # noqa: S704  # nosec B704
+
+
+class ZoneField(SelectField):
+    """A time zone, offered by country: only current zone names, each with its offset."""
+
+    widget = ZoneSelect()
+    placeholder = _l("Choose a time zone")
+
+    def set_groups(self, first_country: str | None, saved_zone: str | None) -> None:
+        extra: tuple[tuple[str, str], ...] = ()
+        if saved_zone and saved_zone not in canonical_zones():
+            # An event saved with an old name (Asia/Calcutta) keeps it until changed.
+            extra = ((str(_l("Saved with this event")), saved_zone),)
+        self.groups = [
+            group._replace(zones=tuple((v, localise_digits(lb)) for v, lb in group.zones))
+            for group in zone_groups(country_choices(), first=first_country, extra=extra)
+        ]
+        self.choices = [
+            SelectChoice("", self.placeholder),
+            *(
+                SelectChoice(value, label, optgroup=group.label)
+                for group in self.groups
+                for value, label in group.zones
+            ),
+        ]
+
+
 class EventForm(ServiceProblemsForm):
     error_messages = EVENT_ERROR_MESSAGES
 
@@ -127,11 +192,13 @@ class EventForm(ServiceProblemsForm):
         description=_l("Decimal degrees, e.g. -0.1246"),
         validators=[Optional()],
     )
-    timezone = SelectField(
+    timezone = ZoneField(
         _l("Time zone of the place"),
-        description=_l("Times below are in this zone."),
+        description=_l("Times below are in this zone. The country's zones are listed first."),
         validators=[DataRequired()],
     )
+    #: "<country> <zone>" when the organiser confirmed a zone that is not the country's.
+    zone_confirmed = StringField(validators=[Optional()])
     local_start = DateTimeLocalField(
         _l("Starts"), format=LOCAL_FORMAT, validators=[InputRequired()]
     )
@@ -153,14 +220,50 @@ class EventForm(ServiceProblemsForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, campaigns=(), **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, campaigns=(), saved_place: tuple[str, str] | None = None, **kw):
+        super().__init__(*args, **kw)
+        #: The event's saved (country, zone): kept unchanged, it is never questioned.
+        self.saved_place = saved_place
+        #: Set when the zone is not the country's: the template offers to confirm it.
+        self.zone_warning = False
         self.campaign.choices = [SelectChoice(c.id, c.name) for c in campaigns]
         self.country.choices = [
             SelectChoice("", _l("Choose a country")),
             *(SelectChoice(code, name) for code, name in country_choices()),
         ]
-        self.timezone.choices = list(timezone_names())
+        self.timezone.set_groups(self.country.data, saved_place[1] if saved_place else None)
+
+    @property
+    def zone_isolated(self) -> str:
+        return isolated(self.timezone.data)
+
+    @property
+    def zone_pair(self) -> str:
+        """What the confirm box sends back: it confirms this country and zone only."""
+        return f"{self.country.data} {self.timezone.data}"
+
+    def validate_timezone(self, field) -> None:
+        country, zone = self.country.data, field.data
+        if field.errors or country not in country_codes() or zone_fits_country(zone, country):
+            return
+        if self.saved_place == (country, zone) or self.zone_confirmed.data == self.zone_pair:
+            return
+        self.zone_warning = True
+        own = only_zone_of(country)
+        names = {"zone": isolated(zone), "country": country_name(country), "own": isolated(own)}
+        raise ValidationError(ZONE_NOT_THE_ONLY_ONE % names if own else ZONE_NOT_OF_COUNTRY % names)
+
+    def show_country_zones(self) -> None:
+        """Without JavaScript, "Show its time zones" sends the form to be shown again: the
+        country's zones come first, and its only zone is chosen for it."""
+        country = self.country.data
+        if country not in country_codes():
+            return
+        own = only_zone_of(country)
+        if own:
+            self.timezone.data = own
+        elif not zone_fits_country(self.timezone.data or "", country):
+            self.timezone.data = ""
 
     def details(self) -> EventDetails:
         return EventDetails(
@@ -192,5 +295,6 @@ class EventForm(ServiceProblemsForm):
                 utc_to_local_naive(event.signup_deadline, zone) if event.signup_deadline else None
             ),
             campaign=event.campaign_id,
+            saved_place=(event.country, event.timezone),
             **kwargs,
         )

@@ -98,9 +98,10 @@ class _Times:
     deadline: datetime | None = None
 
 
-def _utc_times(details: EventDetails, problems: Problems) -> _Times:
-    # Only the zones the form lists: an edit form posted back unchanged keeps the zone.
-    zone = zone_or_none(details.timezone) if details.timezone in timezone_names() else None
+def _utc_times(details: EventDetails, problems: Problems, kept_zone: str | None) -> _Times:
+    # Only the zones the form lists, or the event's own zone kept unchanged (an old alias).
+    listed = details.timezone in timezone_names() or details.timezone == kept_zone
+    zone = zone_or_none(details.timezone) if listed else None
     if zone is None:
         problems.append(("timezone", "unknown_timezone"))
         return _Times()
@@ -151,7 +152,7 @@ def _stored_values(details: EventDetails, *, event: Event | None) -> dict:
         min_field="min_group_size",
         max_field="max_group_size",
     )
-    times = _utc_times(details, problems)
+    times = _utc_times(details, problems, event.timezone if event else None)
     problems += _start_problems(times, event, now) + _deadline_problems(times, event, now)
     if problems:
         raise EventError.several(problems)

@@ -20,6 +20,7 @@ from campaign.groups.queries import group_summary
 from campaign.groups.service import signup_closed
 from campaign.models import Event
 from campaign.service_calls import apply_change, form_page
+from campaign.zones import only_zone_of
 
 bp = Blueprint("events", __name__)
 
@@ -48,13 +49,17 @@ def new_event():
         flash(_("There is no campaign yet. A site admin creates one first."), "error")
         return redirect(url_for(".dashboard"))
     chosen = campaign_by_slug(request.args.get("campaign", "")) or campaigns[0]
+    country = request.args.get("country", "")
     form = EventForm(
         campaigns=campaigns,
         campaign=chosen.id,
         min_group_size=chosen.default_min_group_size,
         max_group_size=chosen.default_max_group_size,
-        timezone="UTC",
+        country=country,
+        timezone=only_zone_of(country) or "",
     )
+    if _showing_country_zones(form):
+        return render_template("events/form.html", form=form, general_errors=[], event=None)
     return form_page(
         "events/form.html",
         form,
@@ -63,6 +68,15 @@ def new_event():
         then=lambda event: url_for(".show_event", ref=event.ref),
         event=None,
     )
+
+
+def _showing_country_zones(form: EventForm) -> bool:
+    """Without JavaScript, the country's "Show its time zones" button sends the form to be
+    shown again, nothing saved, with that country's zones first."""
+    if request.method != "POST" or "show_zones" not in request.form:
+        return False
+    form.show_country_zones()
+    return True
 
 
 def _chosen(campaigns, form: EventForm):
@@ -76,8 +90,10 @@ def edit_event(ref: str):
     form = (
         EventForm.for_event(event, campaigns=[event.campaign])
         if request.method == "GET"
-        else EventForm(campaigns=[event.campaign])
+        else EventForm(campaigns=[event.campaign], saved_place=(event.country, event.timezone))
     )
+    if _showing_country_zones(form):
+        return render_template("events/form.html", form=form, general_errors=[], event=event)
     return form_page(
         "events/form.html",
         form,

@@ -2,23 +2,6 @@
 (function () {
   "use strict";
 
-  // A new event's time zone defaults to the organiser's own, as the browser knows it.
-  function defaultToBrowserZone() {
-    var zone;
-    try {
-      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    } catch (e) {
-      return;
-    }
-    if (!zone) return;
-    document.querySelectorAll("select[data-browser-zone]").forEach(function (select) {
-      var known = Array.prototype.some.call(select.options, function (option) {
-        return option.value === zone;
-      });
-      if (known) select.value = zone;
-    });
-  }
-
   // "Copy link" buttons: shown only where the browser can copy; the link is selectable anyway.
   function enableCopyButtons() {
     if (!navigator.clipboard) return;
@@ -110,7 +93,25 @@
     });
   }
 
-  // Each event in its own zone, and in the viewer's when that differs.
+  // A zone's offset from UTC at a moment, in minutes ("GMT+05:30" is 330); null if unknown.
+  function offsetIn(zone, moment) {
+    var name;
+    try {
+      name = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" })
+        .formatToParts(moment)
+        .filter(function (part) { return part.type === "timeZoneName"; })[0].value;
+    } catch (e) {
+      return null;
+    }
+    var match = /^GMT(?:([+\-\u2212])(\d{1,2}):?(\d{2})?)?$/.exec(name);
+    if (!match) return null;
+    if (!match[1]) return 0;
+    var minutes = parseInt(match[2], 10) * 60 + parseInt(match[3] || "0", 10);
+    return match[1] === "+" ? minutes : -minutes;
+  }
+
+  // Each event in its own zone, and in the viewer's when the clocks differ at that moment
+  // (not merely the zone names: Melbourne and Sydney keep the same time).
   function showViewerTimes() {
     var viewerZone;
     try {
@@ -118,18 +119,22 @@
     } catch (e) {
       return;
     }
-    // The Gregorian calendar, like the event's own time beside it (Persian would default
-    // to the Solar Hijri calendar, and two calendars side by side confuse).
+    // The Gregorian calendar and the 24-hour clock, like the event's own time beside it
+    // (Babel's "HH:mm"): Persian would default to the Solar Hijri calendar, English to
+    // "03:00 PM", and two conventions side by side confuse.
     var locale = (document.documentElement.lang || "en") + "-u-ca-gregory";
+    var format = new Intl.DateTimeFormat(locale, {
+      weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23", timeZoneName: "short"
+    });
     document.querySelectorAll("[data-viewer-time]").forEach(function (element) {
-      if (element.getAttribute("data-event-zone") === viewerZone) return;
+      var eventZone = element.getAttribute("data-event-zone");
+      if (eventZone === viewerZone) return;
       var moment = new Date(element.getAttribute("data-viewer-time"));
       if (isNaN(moment)) return;
-      var text = new Intl.DateTimeFormat(locale, {
-        weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-        timeZoneName: "short"
-      }).format(moment);
-      element.textContent = element.getAttribute("data-label") + " " + text;
+      var eventOffset = offsetIn(eventZone, moment);
+      if (eventOffset !== null && eventOffset === -moment.getTimezoneOffset()) return;
+      element.textContent = element.getAttribute("data-label") + " " + format.format(moment);
       element.hidden = false;
     });
   }
@@ -194,7 +199,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     enableContactSwitch();
     focusErrorSummary();
-    defaultToBrowserZone();
     enableCopyButtons();
     followGroupState();
     enableNearMe();

@@ -54,7 +54,7 @@ def test_organiser_creates_an_event_in_their_zone_and_submits_it(
     campaign_select = page.get_by_label("Campaign", exact=True)
     expect(campaign_select).to_have_value(str(campaign_id))
     expect(campaign_select.locator("option:checked")).to_have_text(campaign_name)
-    # static/js/app.js picks the browser's own zone instead of the server's "UTC" default.
+    # static/js/zones.js picks the browser's own zone while no country is chosen.
     expect(page.get_by_label("Time zone of the place", exact=True)).to_have_value("Asia/Karachi")
 
     day = _local_day_ahead()

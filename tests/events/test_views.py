@@ -134,6 +134,7 @@ def test_a_time_skipped_by_the_clocks_is_refused(client, signed_in, make_organis
     data = _form(
         client,
         campaign,
+        country="GB",
         timezone="Europe/London",
         local_start=local_input(gap),
         local_end=local_input(gap + timedelta(hours=3)),
