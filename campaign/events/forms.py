@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import (
@@ -264,6 +266,24 @@ class EventForm(ServiceProblemsForm):
             self.timezone.data = own
         elif not zone_fits_country(self.timezone.data or "", country):
             self.timezone.data = ""
+
+    #: A published event's place and time, which only a campaign admin may change.
+    LOCKED = ("venue_type", "venue_name", "address", "city", "country", "latitude",
+              "longitude", "timezone", "local_start", "local_end")  # fmt: skip
+    locked = False
+
+    def lock_place_and_time(self, event: Event) -> None:
+        """Shown as text, not as fields; whatever a POST sends for them, the stored values
+        are kept (the form's other fields still save)."""
+        stored = type(self).for_event(event, campaigns=[event.campaign], formdata=None)
+        for name in self.LOCKED:
+            value = stored[name].data
+            if isinstance(value, datetime):  # the event's local time, as the form types it
+                value = value.replace(tzinfo=None)
+            self[name].data = value
+            self[name].raw_data = [str(value or "")]
+            self[name].errors = []
+        self.locked = True
 
     def details(self) -> EventDetails:
         return EventDetails(

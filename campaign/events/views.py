@@ -18,7 +18,7 @@ from campaign.events.forms import EVENT_ERROR_MESSAGES, CancelForm, Descriptions
 from campaign.forms import EmptyForm, button_or_400
 from campaign.groups.queries import group_summary
 from campaign.groups.service import signup_closed
-from campaign.models import Event
+from campaign.models import Event, EventStatus
 from campaign.service_calls import apply_change, form_page
 from campaign.zones import only_zone_of
 
@@ -92,6 +92,8 @@ def edit_event(ref: str):
         if request.method == "GET"
         else EventForm(campaigns=[event.campaign], saved_place=(event.country, event.timezone))
     )
+    if event.status is EventStatus.PUBLISHED and not administers(current_user, event.campaign):
+        form.lock_place_and_time(event)  # read-only: "ask an admin"
     if _showing_country_zones(form):
         return render_template("events/form.html", form=form, general_errors=[], event=event)
     return form_page(
