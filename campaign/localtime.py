@@ -68,6 +68,13 @@ def _digits_and_comma(locale_name: str) -> tuple[dict[int, str], str]:
     return digits, comma
 
 
+def list_separator() -> str:
+    """What separates the items of a list in the reader's language: ", " in English,
+    "، " in Persian and Urdu (Babel's own list pattern)."""
+    pattern = Locale.parse(str(_locale())).list_patterns["standard"]["middle"]
+    return pattern.replace("{0}", "").replace("{1}", "")
+
+
 def uses_own_digits() -> bool:
     """Whether the reader's language writes digits other than 0 to 9 (Persian does)."""
     digits, _ = _digits_and_comma(str(_locale()))

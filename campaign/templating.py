@@ -56,8 +56,20 @@ def _with_local_numbers(message: str, variables: dict) -> tuple[str, dict]:
     return message, {**variables, **{n: localtime.format_number(variables[n]) for n in names}}
 
 
+def _isolated(variables: dict) -> dict:
+    """On a right-to-left page, every text value put into a sentence (a name, a title, a
+    place) is isolated (U+2068 … U+2069), so a Latin name cannot drag the punctuation
+    around it to the wrong side ("London ," in Persian)."""
+    return {
+        name: f"\u2068{value}\u2069" if type(value) is str else value
+        for name, value in variables.items()
+    }
+
+
 def _translated(context, message: str, variables: dict):
     message, variables = _with_local_numbers(message, variables)
+    if context.eval_ctx.autoescape and context.get("html_dir") == "rtl":
+        variables = _isolated(variables)
     # As Jinja does: the message is ours (a catalog entry); the values are escaped by %.
     return (Markup(message) if context.eval_ctx.autoescape else message) % variables  # noqa: S704
 
@@ -88,6 +100,7 @@ def init_app(app: Flask) -> None:
         campaign_text=texts.campaign_text,
         event_description=texts.event_description,
         text_direction=text_direction,
+        list_separator=localtime.list_separator,
         _=_gettext,
         gettext=_gettext,
         ngettext=_ngettext,
