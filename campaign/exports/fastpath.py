@@ -157,8 +157,9 @@ class FeedFastPath:
             environ.get("SCRIPT_NAME", ""),
             self._origin(environ),
         )
-        version = feeds.version_of(ask, found, datetime.now(UTC))
-        reply = feed_answer.answer(version, slug, environ, feed_answer.feed_cache(self.app))
+        now = datetime.now(UTC)
+        version = feeds.version_of(ask, found, now)
+        reply = feed_answer.answer(version, slug, environ, feed_answer.feed_cache(self.app), now)
         if reply.body is None:
             return None  # built by Flask, then cached for the next poll
         security = self._security[environ.get("wsgi.url_scheme") == "https"]

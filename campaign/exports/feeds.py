@@ -12,6 +12,7 @@ from flask import request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
+from werkzeug.http import http_date
 from werkzeug.wsgi import get_host
 
 from campaign.countries import country_name
@@ -238,7 +239,9 @@ class FeedVersion:
     #: Names one build: what the feed's bytes depend on, except the host in its links.
     build_key: str
     etag: str
-    #: None where the campaign's change time was not read (the fast path needs none).
+    #: The whole second of the last change; None where the campaign's change time was not
+    #: read (the fast path: the built copy keeps it). A validator only once that second is
+    #: over: ``last_modified_validator``.
     last_modified: datetime | None = None
 
 
@@ -252,6 +255,21 @@ def version_of(ask: FeedAsk, row, now: datetime) -> FeedVersion:
         window_moved = feed_window_start(now) + FEED_KEEPS_PAST
         last_modified = max(row[2], window_moved).replace(microsecond=0)
     return FeedVersion(campaign_id, build_key, feed_etag(build_key, ask.origin), last_modified)
+
+
+#: Last-Modified has one-second steps, so a time is a validator only once its second is
+#: over: a feed served at 12:00:00.5 saying "12:00:00" would let a change at 12:00:00.8 go
+#: unseen by If-Modified-Since ("not modified since 12:00:00"). One more second allows for
+#: the clocks of the workers that write the change time and read it.
+LAST_MODIFIED_AFTER = timedelta(seconds=2)
+
+
+def last_modified_validator(changed: datetime | None, now: datetime) -> datetime | None:
+    """The Last-Modified to send (and to compare If-Modified-Since with) for a feed whose
+    last change was in the second ``changed``: None until that second is over."""
+    if changed is None or now < changed + LAST_MODIFIED_AFTER:
+        return None
+    return changed
 
 
 def flask_ask(slug: str, filters: FeedFilters, origin: str) -> FeedAsk:
@@ -304,8 +322,11 @@ def feed_validator_headers(etag: str) -> list[tuple[str, str]]:
     return [("ETag", f'"{etag}"'), ("Cache-Control", "no-cache"), ("Vary", FEED_VARY)]
 
 
-def feed_headers(cached: "CachedFeed", slug: str, gzipped: bool, etag: str):
-    """A built feed's 200 headers (the security headers come on top)."""
+def feed_headers(
+    cached: "CachedFeed", slug: str, gzipped: bool, etag: str, last_modified: datetime | None
+):
+    """A built feed's 200 headers (the security headers come on top); Last-Modified when
+    ``last_modified_validator`` gives one."""
     headers = [
         ("Content-Type", "text/calendar; charset=utf-8"),
         ("Content-Length", str(len(cached.body))),
@@ -313,16 +334,17 @@ def feed_headers(cached: "CachedFeed", slug: str, gzipped: bool, etag: str):
     ]
     if gzipped:
         headers.append(("Content-Encoding", "gzip"))
-    headers.append(("Last-Modified", cached.last_modified))
+    if last_modified is not None:
+        headers.append(("Last-Modified", http_date(last_modified)))
     return headers + feed_validator_headers(etag)
 
 
 @dataclass(frozen=True)
 class CachedFeed:
-    """A built feed and its Last-Modified (an HTTP date), which the ETag fixes too."""
+    """A built feed and the second of its last change, which the ETag fixes too."""
 
     body: bytes
-    last_modified: str
+    changed: datetime
 
 
 def feed_events(campaign: Campaign, filters: FeedFilters, now: datetime) -> list[Event]:

@@ -107,7 +107,7 @@ def campaign_calendar(slug: str):
         abort(404)
     # Answered from one primary-key read: calendar apps poll often and mostly get this.
     # (Usually answered before Flask, by campaign.exports.fastpath, by the same function.)
-    reply = feed_answer.answer(version, slug, request.environ, feed_cache())
+    reply = feed_answer.answer(version, slug, request.environ, feed_cache(), now)
     if reply.body is None:
         try:
             template = builds.feed_template(version, filters, now)
@@ -116,7 +116,7 @@ def campaign_calendar(slug: str):
         body = template.render(origin)  # this host in the links: no build
         if reply.gzipped:
             body = gzip.compress(body, 6)
-        reply = feed_answer.built(version, slug, reply, body, feed_cache())
+        reply = feed_answer.built(version, slug, reply, body, feed_cache(), now)
     return Response(reply.body, status=reply.status, headers=reply.headers)
 
 
