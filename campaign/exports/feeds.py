@@ -24,10 +24,20 @@ from campaign.navigation import absolute_url_for
 
 #: Campaign feeds keep events that ended up to this long ago, so calendars keep the history.
 FEED_KEEPS_PAST = timedelta(days=30)
-#: How often subscribed calendars should fetch the feed again.
-FEED_REFRESH = timedelta(hours=6)
+# How often subscribed calendars should fetch a feed again, written both as
+# REFRESH-INTERVAL (RFC 7986) and X-PUBLISHED-TTL (the older name). What clients do with
+# them: Apple Calendar (macOS, iOS) and Outlook for Windows read X-PUBLISHED-TTL (Outlook
+# as the shortest interval it may poll at); Thunderbird and DAVx5/ICSx5 use their own
+# setting; Google Calendar and Outlook on the web ignore both and poll every few hours to
+# a day, which no feed can change. So the value is for Apple and Outlook.
+#: The campaign feed: new, moved and cancelled events. A poll costs a 304 from the fast
+#: path (campaign.exports.fastpath), so hourly is cheap and a cancellation arrives soon.
+FEED_REFRESH = timedelta(hours=1)
+#: A volunteer's own feed: their group turning ready, a meeting point set an hour before.
+#: Messages tell them too; the calendar should not lag far behind. One indexed read a poll.
+MEMBER_FEED_REFRESH = timedelta(minutes=30)
 #: Change when the feed's content changes shape, so no cached copy outlives a deploy.
-FEED_FORMAT = "1"
+FEED_FORMAT = "2"
 #: UIDs must never change (calendars match on them), so they name no host.
 UID_DOMAIN = "campaign"
 

@@ -142,7 +142,7 @@ def _build_campaign_feed(campaign_id: int, filters: feeds.FeedFilters, now: date
 def member_calendar(token: str):
     membership = membership_or_404(token)
     entry = feeds.member_entry(membership, token)
-    info = CalendarInfo(name=entry.summary, refresh=feeds.FEED_REFRESH)
+    info = CalendarInfo(name=entry.summary, refresh=feeds.MEMBER_FEED_REFRESH)
     return _ics(events_to_ical([entry], info, stamp=_now()), "my-group.ics")
 
 

@@ -144,7 +144,8 @@ def test_campaign_feed_holds_public_events_from_30_days_ago(client, make_campaig
     calendar = calendar_of(response)
     assert str(calendar["X-WR-CALNAME"]) == "I AM HAZARA"
     assert str(calendar["NAME"]) == "I AM HAZARA"
-    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(hours=6)
+    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(hours=1)
+    assert b"X-PUBLISHED-TTL:PT1H\r\n" in response.data
     found = vevents(response)
     uid = "event-{}@campaign".format
     assert set(found) == {uid(upcoming.ref), uid(recent.ref), uid(cancelled.ref)}
@@ -269,6 +270,9 @@ def test_personal_feed_is_tentative_until_the_third_member_joins(client, make_ev
 
     response = client.get(url)
     assert response.headers["Cache-Control"] == "no-store"
+    # Refreshed every half hour (Apple and Outlook read X-PUBLISHED-TTL; see feeds.py).
+    assert calendar_of(response).decoded("REFRESH-INTERVAL") == timedelta(minutes=30)
+    assert b"X-PUBLISHED-TTL:PT30M\r\n" in response.data
     forming = only_vevent(response)
     assert str(forming["STATUS"]) == "TENTATIVE"
     assert "Do not go alone" in str(forming["DESCRIPTION"])
