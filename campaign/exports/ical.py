@@ -89,7 +89,12 @@ def events_to_calendar(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    # No METHOD: METHOD:PUBLISH makes the file an iTIP message (RFC 5546), whose VEVENTs
+    # need an ORGANIZER, and the campaign has no address that should get replies (a
+    # no-reply mailto would invite them; Outlook shows an organised event as a meeting the
+    # reader was invited to). Without METHOD the file is what it is, a snapshot of events
+    # (RFC 5545 3.7.2: "no scheduling transaction"), which every calendar imports and
+    # subscribes to.
     if info.name:
         calendar.add("name", text(info.name))
         calendar.add("x-wr-calname", text(info.name))

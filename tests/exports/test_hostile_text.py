@@ -95,6 +95,18 @@ def by_three_parsers(body: bytes) -> int:
     return counted
 
 
+def is_a_snapshot(calendar: Calendar) -> None:
+    """No scheduling (RFC 5545 3.7.2): no METHOD, so no iTIP rule applies (RFC 5546 wants
+    an ORGANIZER in every PUBLISH), and no ORGANIZER or ATTENDEE that would make an event
+    a meeting the reader was invited to. What RFC 5545 asks of every VEVENT is there."""
+    assert "METHOD" not in calendar
+    assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
+    for vevent in calendar.walk("VEVENT"):
+        assert "ORGANIZER" not in vevent and "ATTENDEE" not in vevent
+        for name in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "SEQUENCE"):
+            assert name in vevent, name
+
+
 @pytest.fixture
 def hostile_everywhere(make_campaign, make_event):
     """Three events (one cancelled) whose every text field holds EVERYWHERE; the campaign's
@@ -138,6 +150,7 @@ def test_every_feed_kind_reads_the_same_in_three_parsers(client, hostile_everywh
             response = client.get(url, headers={"Accept-Language": language})
             assert response.status_code == 200, url
             assert by_three_parsers(response.get_data()) == count, (url, language)
+            is_a_snapshot(Calendar.from_ical(response.get_data()))
     whole = Calendar.from_ical(client.get(feed).get_data())
     for vevent in whole.walk("VEVENT"):
         for name in ("SUMMARY", "LOCATION", "DESCRIPTION"):
