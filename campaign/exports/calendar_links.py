@@ -58,3 +58,27 @@ def webcal_url(feed_url: str) -> str:
     """The same feed as webcal://, which phones and desktop calendars open as a subscription."""
     parts = urlsplit(feed_url)
     return urlunsplit(("webcal", parts.netloc, parts.path, parts.query, ""))
+
+
+#: Subscribing with Google or Microsoft: their pages that add a calendar by its address.
+#: Each service fetches the feed itself, from its own servers, on its own schedule.
+GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/r"
+OUTLOOK_SUBSCRIBE = "https://outlook.live.com/calendar/0/addfromweb"
+OFFICE_SUBSCRIBE = "https://outlook.office.com/calendar/0/addfromweb"
+#: The calendar's name handed to Outlook (the feed's own X-WR-CALNAME names it too).
+MAX_SUBSCRIBE_NAME = 100
+
+
+def subscribe_urls(feed_url: str, name: str) -> dict[str, str]:
+    """Every way to subscribe to the feed at ``feed_url`` (https): ``webcal`` (Apple
+    Calendar, Outlook for Windows, Thunderbird and most phone apps open it as a
+    subscription), ``google`` (Google takes the webcal address as ``cid``), ``outlook``
+    (Outlook.com) and ``office`` (Microsoft 365 work or school accounts)."""
+    outlook = urlencode({"url": feed_url, "name": name[:MAX_SUBSCRIBE_NAME]})
+    return {
+        "webcal": webcal_url(feed_url),
+        "google": f"{GOOGLE_SUBSCRIBE}?{urlencode({'cid': webcal_url(feed_url)})}",
+        "outlook": f"{OUTLOOK_SUBSCRIBE}?{outlook}",
+        "office": f"{OFFICE_SUBSCRIBE}?{outlook}",
+        "https": feed_url,
+    }

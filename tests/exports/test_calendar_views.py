@@ -335,7 +335,7 @@ def test_event_page_has_calendar_buttons_with_encoded_parameters(client, make_ev
     event = make_event(title="Stand & speak: Quetta", timezone="Asia/Karachi")
     page = client.get(f"/e/{event.ref}").get_data(as_text=True)
     assert f'href="/e/{event.ref}/calendar.ics"' in page
-    assert f'href="webcal://localhost/c/{event.campaign.slug}/calendar.ics"' in page
+    assert f'href="/c/{event.campaign.slug}/subscribe"' in page
     google = _link(page, "https://calendar.google.com/")
     query = parse_qs(urlsplit(google).query)
     assert query["action"] == ["TEMPLATE"]
