@@ -60,6 +60,7 @@ class FeedFastPath:
         self._positional = self.engine.dialect.positional
         self._session_cookie = app.config["SESSION_COOKIE_NAME"]
         self._languages = app.config["LANGUAGES"]
+        self._catalog = app.config.get("CATALOG_VERSION", "")
         self._security = {secure: security_headers(app.config, secure) for secure in (False, True)}
         self._origins = _Memo()
         self._locales = _Memo()
@@ -156,6 +157,7 @@ class FeedFastPath:
             self._locale(environ, request),
             environ.get("SCRIPT_NAME", ""),
             self._origin(environ),
+            self._catalog,
         )
         now = datetime.now(UTC)
         version = feeds.version_of(ask, found, now)

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
@@ -239,6 +239,9 @@ class FeedAsk:
     script_name: str
     #: "scheme://host" of the feed's links (``feed_origin``).
     origin: str
+    #: The compiled translations' version (``CATALOG_VERSION``, ``i18n.prepare_catalogs``):
+    #: a feed built before a catalog was compiled or changed is never served after.
+    catalog: str = ""
 
 
 @dataclass(frozen=True)
@@ -258,7 +261,9 @@ class FeedVersion:
 def version_of(ask: FeedAsk, row, now: datetime) -> FeedVersion:
     """The version a ``FEED_REVISION`` row (id, revision[, changed at]) gives ``ask``."""
     campaign_id, revision = row[0], row[1]
-    build_key = feed_build_key(campaign_id, revision, now, ask.filters, ask.locale, ask.script_name)
+    build_key = feed_build_key(
+        campaign_id, revision, now, ask.filters, ask.locale, ask.script_name, ask.catalog
+    )
     last_modified = None
     if len(row) > 2:
         # The window's move at midnight is a change too.
@@ -284,7 +289,14 @@ def last_modified_validator(changed: datetime | None, now: datetime) -> datetime
 
 def flask_ask(slug: str, filters: FeedFilters, origin: str) -> FeedAsk:
     """The ask of Flask's current request."""
-    return FeedAsk(slug, filters, select_locale(), request.environ.get("SCRIPT_NAME", ""), origin)
+    return FeedAsk(
+        slug,
+        filters,
+        select_locale(),
+        request.environ.get("SCRIPT_NAME", ""),
+        origin,
+        current_app.config.get("CATALOG_VERSION", ""),
+    )
 
 
 def feed_version(slug: str, filters: FeedFilters, origin: str, now: datetime):
@@ -300,12 +312,22 @@ def feed_build_key(
     filters: FeedFilters,
     locale: str,
     script_name: str,
+    catalog: str = "",
 ) -> str:
     """Everything a build depends on: the campaign's events (its feed revision), the day (the
-    30-day window), the filters, the language and the path the site is mounted at. Not the
-    host: any Host header is served from the same build."""
+    30-day window), the filters, the language and its compiled catalog, and the path the site
+    is mounted at. Not the host: any Host header is served from the same build."""
     window = feed_window_start(now)
-    parts = (FEED_FORMAT, campaign_id, revision, window.date(), filters.key(), locale, script_name)
+    parts = (
+        FEED_FORMAT,
+        campaign_id,
+        revision,
+        window.date(),
+        filters.key(),
+        locale,
+        script_name,
+        catalog,
+    )
     return hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
