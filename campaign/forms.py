@@ -15,25 +15,26 @@ from campaign.service_errors import message_for
 #: SEPARATOR. A bare CR in a stored title ended a calendar line and let the rest of the
 #: title be read as a calendar's own lines (a fake VEVENT): see campaign/exports/ical.py.
 _BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
-#: Every other C0 and C1 control character, DEL included (TAB is handled apart). Format
-#: characters (ZWNJ, ZWJ, direction marks) are text in Persian and Urdu and stay.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+#: TAB and every other C0 and C1 control character, DEL included: each becomes a space (as
+#: the groups service does), so no two words are ever glued together. Format characters
+#: (ZWNJ, ZWJ, direction marks) are text in Persian and Urdu and stay.
+_CONTROL = re.compile("[\x00-\x09\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 def one_line(value):
-    """Text for a single-line field: every line break and TAB becomes a space, other
-    control characters go. Anything but a string (None) is left as it is."""
+    """Text for a single-line field: every line break and control character becomes a
+    space. Anything but a string (None) is left as it is."""
     if not isinstance(value, str):
         return value
-    return _CONTROL.sub("", _BREAK.sub(" ", value.replace("\t", " ")))
+    return _CONTROL.sub(" ", _BREAK.sub(" ", value))
 
 
 def text_block(value):
-    """Text for a multi-line field: every line break becomes LF, TAB a space, other control
-    characters go."""
+    """Text for a multi-line field: every line break becomes LF, every other control
+    character a space."""
     if not isinstance(value, str):
         return value
-    return _CONTROL.sub("", _BREAK.sub("\n", value.replace("\t", " ")))
+    return _CONTROL.sub(" ", _BREAK.sub("\n", value))
 
 
 class FlaskForm(_FlaskForm):
