@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    i18n.prepare_catalogs(app)  # compiles stale catalogs: before Flask-Babel reads them
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     with app.app_context():

@@ -1,6 +1,13 @@
-"""Which language a page is shown in, and which way it reads."""
+"""Which language a page is shown in, and which way it reads; the compiled catalogs."""
+
+import hashlib
+import logging
+import os
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import (
     Blueprint,
     Flask,
@@ -13,6 +20,14 @@ from flask import (
 from flask_babel import get_locale
 
 from campaign.navigation import local_path
+
+log = logging.getLogger(__name__)
+
+#: The translations as kept in the source: ``<locale>/LC_MESSAGES/messages.po``, and the
+#: ``.mo`` compiled from each by ``make`` (not kept in git).
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+#: Where catalogs are compiled at startup when the source's are missing or stale.
+COMPILED_FOLDER = "translations"
 
 #: Languages written right to left; ``<html dir="rtl">`` for these.
 RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "ps", "ckb", "sd", "yi"})
@@ -82,3 +97,77 @@ def choose_language(code: str):
             LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
         )
     return response
+
+
+# --- compiled catalogs -------------------------------------------------------------------
+
+
+def _stale(po: Path, mo: Path) -> bool:
+    try:
+        return mo.stat().st_mtime < po.stat().st_mtime
+    except FileNotFoundError:
+        return True
+
+
+def _compile(po: Path, mo: Path) -> None:
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=po.parts[-3])
+    mo.parent.mkdir(parents=True, exist_ok=True)
+    partial = mo.with_name(f"{mo.name}.{os.getpid()}")  # workers start at the same time
+    with partial.open("wb") as target:
+        write_mo(target, catalog, use_fuzzy=True)
+    partial.replace(mo)
+
+
+def prepare_catalogs(app: Flask) -> None:
+    """Before Flask-Babel starts: make sure every language has a compiled catalog, and name
+    the catalogs' version (``CATALOG_VERSION``), which keys everything built from them.
+
+    An install that never ran ``pybabel compile`` (``pip install .``, a copied tree, a
+    checkout after ``git pull`` changed a ``.po``) served Persian and Urdu visitors English.
+    When a ``.mo`` is missing or older than its ``.po``, every catalog is compiled into the
+    instance folder, which is then the only translation folder (Flask-Babel merges every
+    folder it is given, the later ones winning, so a stale ``.mo`` left beside would still
+    be read). A deployment's own BABEL_TRANSLATION_DIRECTORIES is left as it is."""
+    if app.config.get("BABEL_TRANSLATION_DIRECTORIES"):
+        folders = [
+            Path(app.root_path, d) for d in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+        ]
+    else:
+        folders = [_catalog_folder(app)]
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(folders[0])
+    app.config["CATALOG_VERSION"] = catalog_version(folders)
+
+
+def _catalog_folder(app: Flask) -> Path:
+    sources = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+    stale = [po.parts[-3] for po in sources if _stale(po, po.with_suffix(".mo"))]
+    if not stale:
+        return TRANSLATIONS
+    compiled = Path(app.instance_path) / COMPILED_FOLDER
+    try:
+        for po in sources:
+            target = compiled / po.relative_to(TRANSLATIONS).with_suffix(".mo")
+            if _stale(po, target):
+                _compile(po, target)
+    except (OSError, ValueError) as error:
+        log.warning("Translations not compiled (%r): %s served in English", error, stale)
+        return TRANSLATIONS
+    log.warning(
+        "Compiled translations missing or older than their .po (%s): compiled into %s. "
+        "Run pybabel compile (make install does) to compile them with the code.",
+        ", ".join(stale),
+        compiled,
+    )
+    return compiled
+
+
+def catalog_version(folders) -> str:
+    """A digest of every compiled catalog in ``folders``: changes whenever a translation
+    does, so built feeds and their ETags change with it."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for mo in sorted(Path(folder).glob("*/LC_MESSAGES/*.mo")):
+            digest.update(f"{mo.relative_to(folder)}\n".encode())
+            digest.update(mo.read_bytes())
+    return digest.hexdigest()[:16]

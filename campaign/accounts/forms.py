@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from campaign.accounts.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from campaign.forms import HoneypotForm, ServiceProblemsForm
+from campaign.forms import FlaskForm, HoneypotForm, ServiceProblemsForm
 
 #: AccountError codes → messages. A taken email at registration is not shown: it gets the
 #: same answer as a new account, so registration tells nobody who has one.

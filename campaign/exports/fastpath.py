@@ -60,6 +60,7 @@ class FeedFastPath:
         self._positional = self.engine.dialect.positional
         self._session_cookie = app.config["SESSION_COOKIE_NAME"]
         self._languages = app.config["LANGUAGES"]
+        self._catalog = app.config.get("CATALOG_VERSION", "")
         self._security = {secure: security_headers(app.config, secure) for secure in (False, True)}
         self._origins = _Memo()
         self._locales = _Memo()
@@ -156,9 +157,11 @@ class FeedFastPath:
             self._locale(environ, request),
             environ.get("SCRIPT_NAME", ""),
             self._origin(environ),
+            self._catalog,
         )
-        version = feeds.version_of(ask, found, datetime.now(UTC))
-        reply = feed_answer.answer(version, slug, environ, feed_answer.feed_cache(self.app))
+        now = datetime.now(UTC)
+        version = feeds.version_of(ask, found, now)
+        reply = feed_answer.answer(version, slug, environ, feed_answer.feed_cache(self.app), now)
         if reply.body is None:
             return None  # built by Flask, then cached for the next poll
         security = self._security[environ.get("wsgi.url_scheme") == "https"]

@@ -5,7 +5,7 @@ this worker keeps, or the build to make. One function, called by Flask's view
 
 from dataclasses import dataclass
 
-from werkzeug.http import http_date, is_resource_modified, parse_accept_header
+from werkzeug.http import is_resource_modified, parse_accept_header
 
 from campaign.exports.feeds import (
     CachedFeed,
@@ -13,6 +13,7 @@ from campaign.exports.feeds import (
     FeedVersion,
     feed_headers,
     feed_validator_headers,
+    last_modified_validator,
 )
 
 #: Where an app keeps its built campaign feeds (one cache per app, so per worker).
@@ -41,23 +42,39 @@ def accepts_gzip(header: str) -> bool:
     return parse_accept_header(header)["gzip"] > 0
 
 
-def answer(version: FeedVersion, slug: str, environ, cache: FeedCache) -> FeedAnswer:
-    """Only the ETag decides: Last-Modified has one-second steps and each worker's clock, so
-    a change in the same second as a fetch would be missed by If-Modified-Since."""
+def answer(version: FeedVersion, slug: str, environ, cache: FeedCache, now) -> FeedAnswer:
+    """If-None-Match decides when sent (RFC 9110 13.2.2); else If-Modified-Since, against a
+    Last-Modified given only once the second of the last change is over
+    (``feeds.last_modified_validator``), so a change in the same second as a fetch is never
+    answered 304."""
     etag = version.etag
     gzipped = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
     key = etag + (".gz" if gzipped else "")
-    if environ.get("HTTP_IF_NONE_MATCH") and not is_resource_modified(environ, etag=etag):
-        return FeedAnswer(304, feed_validator_headers(etag), b"", key, gzipped)
     cached = cache.get(key)
+    changed = version.last_modified
+    if changed is None and cached is not None:
+        changed = cached.changed  # the fast path reads no change time: the copy has it
+    last_modified = last_modified_validator(changed, now)
+    asks = environ.get("HTTP_IF_NONE_MATCH") or (
+        environ.get("HTTP_IF_MODIFIED_SINCE") and last_modified is not None
+    )
+    if asks and not is_resource_modified(environ, etag=etag, last_modified=last_modified):
+        return FeedAnswer(304, feed_validator_headers(etag), b"", key, gzipped)
     if cached is None:
         return FeedAnswer(200, [], None, key, gzipped)
-    return FeedAnswer(200, feed_headers(cached, slug, gzipped, etag), cached.body, key, gzipped)
+    headers = feed_headers(cached, slug, gzipped, etag, last_modified)
+    return FeedAnswer(200, headers, cached.body, key, gzipped)
 
 
-def built(version: FeedVersion, slug: str, reply: FeedAnswer, body: bytes, cache) -> FeedAnswer:
-    """Keep a feed built for ``reply`` and answer with it."""
-    cached = CachedFeed(body, http_date(version.last_modified))
+def built(
+    version: FeedVersion, slug: str, reply: FeedAnswer, body: bytes, cache, now
+) -> FeedAnswer:
+    """Keep a feed built for ``reply`` and answer with it. ``version`` is Flask's, read
+    with the campaign's change time."""
+    if version.last_modified is None:
+        raise ValueError("a feed is kept with the time of its last change")
+    cached = CachedFeed(body, version.last_modified)
     cache.put(reply.cache_key, cached)
-    headers = feed_headers(cached, slug, reply.gzipped, version.etag)
+    last_modified = last_modified_validator(version.last_modified, now)
+    headers = feed_headers(cached, slug, reply.gzipped, version.etag, last_modified)
     return FeedAnswer(200, headers, body, reply.cache_key, reply.gzipped)

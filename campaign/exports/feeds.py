@@ -8,10 +8,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
+from werkzeug.http import http_date
 from werkzeug.wsgi import get_host
 
 from campaign.countries import country_name
@@ -23,10 +24,20 @@ from campaign.navigation import absolute_url_for
 
 #: Campaign feeds keep events that ended up to this long ago, so calendars keep the history.
 FEED_KEEPS_PAST = timedelta(days=30)
-#: How often subscribed calendars should fetch the feed again.
-FEED_REFRESH = timedelta(hours=6)
+# How often subscribed calendars should fetch a feed again, written both as
+# REFRESH-INTERVAL (RFC 7986) and X-PUBLISHED-TTL (the older name). What clients do with
+# them: Apple Calendar (macOS, iOS) and Outlook for Windows read X-PUBLISHED-TTL (Outlook
+# as the shortest interval it may poll at); Thunderbird and DAVx5/ICSx5 use their own
+# setting; Google Calendar and Outlook on the web ignore both and poll every few hours to
+# a day, which no feed can change. So the value is for Apple and Outlook.
+#: The campaign feed: new, moved and cancelled events. A poll costs a 304 from the fast
+#: path (campaign.exports.fastpath), so hourly is cheap and a cancellation arrives soon.
+FEED_REFRESH = timedelta(hours=1)
+#: A volunteer's own feed: their group turning ready, a meeting point set an hour before.
+#: Messages tell them too; the calendar should not lag far behind. One indexed read a poll.
+MEMBER_FEED_REFRESH = timedelta(minutes=30)
 #: Change when the feed's content changes shape, so no cached copy outlives a deploy.
-FEED_FORMAT = "1"
+FEED_FORMAT = "2"
 #: UIDs must never change (calendars match on them), so they name no host.
 UID_DOMAIN = "campaign"
 
@@ -228,6 +239,9 @@ class FeedAsk:
     script_name: str
     #: "scheme://host" of the feed's links (``feed_origin``).
     origin: str
+    #: The compiled translations' version (``CATALOG_VERSION``, ``i18n.prepare_catalogs``):
+    #: a feed built before a catalog was compiled or changed is never served after.
+    catalog: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,14 +252,18 @@ class FeedVersion:
     #: Names one build: what the feed's bytes depend on, except the host in its links.
     build_key: str
     etag: str
-    #: None where the campaign's change time was not read (the fast path needs none).
+    #: The whole second of the last change; None where the campaign's change time was not
+    #: read (the fast path: the built copy keeps it). A validator only once that second is
+    #: over: ``last_modified_validator``.
     last_modified: datetime | None = None
 
 
 def version_of(ask: FeedAsk, row, now: datetime) -> FeedVersion:
     """The version a ``FEED_REVISION`` row (id, revision[, changed at]) gives ``ask``."""
     campaign_id, revision = row[0], row[1]
-    build_key = feed_build_key(campaign_id, revision, now, ask.filters, ask.locale, ask.script_name)
+    build_key = feed_build_key(
+        campaign_id, revision, now, ask.filters, ask.locale, ask.script_name, ask.catalog
+    )
     last_modified = None
     if len(row) > 2:
         # The window's move at midnight is a change too.
@@ -254,9 +272,31 @@ def version_of(ask: FeedAsk, row, now: datetime) -> FeedVersion:
     return FeedVersion(campaign_id, build_key, feed_etag(build_key, ask.origin), last_modified)
 
 
+#: Last-Modified has one-second steps, so a time is a validator only once its second is
+#: over: a feed served at 12:00:00.5 saying "12:00:00" would let a change at 12:00:00.8 go
+#: unseen by If-Modified-Since ("not modified since 12:00:00"). One more second allows for
+#: the clocks of the workers that write the change time and read it.
+LAST_MODIFIED_AFTER = timedelta(seconds=2)
+
+
+def last_modified_validator(changed: datetime | None, now: datetime) -> datetime | None:
+    """The Last-Modified to send (and to compare If-Modified-Since with) for a feed whose
+    last change was in the second ``changed``: None until that second is over."""
+    if changed is None or now < changed + LAST_MODIFIED_AFTER:
+        return None
+    return changed
+
+
 def flask_ask(slug: str, filters: FeedFilters, origin: str) -> FeedAsk:
     """The ask of Flask's current request."""
-    return FeedAsk(slug, filters, select_locale(), request.environ.get("SCRIPT_NAME", ""), origin)
+    return FeedAsk(
+        slug,
+        filters,
+        select_locale(),
+        request.environ.get("SCRIPT_NAME", ""),
+        origin,
+        current_app.config.get("CATALOG_VERSION", ""),
+    )
 
 
 def feed_version(slug: str, filters: FeedFilters, origin: str, now: datetime):
@@ -272,12 +312,22 @@ def feed_build_key(
     filters: FeedFilters,
     locale: str,
     script_name: str,
+    catalog: str = "",
 ) -> str:
     """Everything a build depends on: the campaign's events (its feed revision), the day (the
-    30-day window), the filters, the language and the path the site is mounted at. Not the
-    host: any Host header is served from the same build."""
+    30-day window), the filters, the language and its compiled catalog, and the path the site
+    is mounted at. Not the host: any Host header is served from the same build."""
     window = feed_window_start(now)
-    parts = (FEED_FORMAT, campaign_id, revision, window.date(), filters.key(), locale, script_name)
+    parts = (
+        FEED_FORMAT,
+        campaign_id,
+        revision,
+        window.date(),
+        filters.key(),
+        locale,
+        script_name,
+        catalog,
+    )
     return hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
@@ -304,8 +354,11 @@ def feed_validator_headers(etag: str) -> list[tuple[str, str]]:
     return [("ETag", f'"{etag}"'), ("Cache-Control", "no-cache"), ("Vary", FEED_VARY)]
 
 
-def feed_headers(cached: "CachedFeed", slug: str, gzipped: bool, etag: str):
-    """A built feed's 200 headers (the security headers come on top)."""
+def feed_headers(
+    cached: "CachedFeed", slug: str, gzipped: bool, etag: str, last_modified: datetime | None
+):
+    """A built feed's 200 headers (the security headers come on top); Last-Modified when
+    ``last_modified_validator`` gives one."""
     headers = [
         ("Content-Type", "text/calendar; charset=utf-8"),
         ("Content-Length", str(len(cached.body))),
@@ -313,16 +366,17 @@ def feed_headers(cached: "CachedFeed", slug: str, gzipped: bool, etag: str):
     ]
     if gzipped:
         headers.append(("Content-Encoding", "gzip"))
-    headers.append(("Last-Modified", cached.last_modified))
+    if last_modified is not None:
+        headers.append(("Last-Modified", http_date(last_modified)))
     return headers + feed_validator_headers(etag)
 
 
 @dataclass(frozen=True)
 class CachedFeed:
-    """A built feed and its Last-Modified (an HTTP date), which the ETag fixes too."""
+    """A built feed and the second of its last change, which the ETag fixes too."""
 
     body: bytes
-    last_modified: str
+    changed: datetime
 
 
 def feed_events(campaign: Campaign, filters: FeedFilters, now: datetime) -> list[Event]:

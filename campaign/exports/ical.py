@@ -73,6 +73,14 @@ def _is_control(ch: str) -> bool:
     return ord(ch) < 32 or 127 <= ord(ch) < 160
 
 
+# No METHOD in the files: METHOD:PUBLISH makes a file an iTIP message (RFC 5546), whose
+# VEVENTs need an ORGANIZER, and the campaign has no address that should get replies (a
+# no-reply mailto would invite them; Outlook shows an organised event as a meeting the
+# reader was invited to). Without METHOD a file is what it is, a snapshot of events
+# (RFC 5545 3.7.2: "no scheduling transaction"), which every calendar imports and
+# subscribes to.
+
+
 def events_to_ical(
     entries: Iterable[CalendarEntry], info: CalendarInfo, *, stamp: datetime
 ) -> bytes:
@@ -88,8 +96,7 @@ def events_to_calendar(
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("calscale", "GREGORIAN")  # and no METHOD: see above events_to_ical
     if info.name:
         calendar.add("name", text(info.name))
         calendar.add("x-wr-calname", text(info.name))

@@ -5,12 +5,17 @@ import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign.access import membership_or_404, public_event_or_404, public_group
+from campaign.access import campaign_or_404, membership_or_404, public_event_or_404, public_group
 from campaign.exports import builds, feed_answer, feeds
-from campaign.exports.calendar_links import google_calendar_url, outlook_calendar_url, webcal_url
+from campaign.exports.calendar_links import (
+    google_calendar_url,
+    outlook_calendar_url,
+    subscribe_urls,
+    webcal_url,
+)
 from campaign.exports.ical import CalendarInfo, events_to_ical
 from campaign.exports.poster import PosterText, event_poster_pdf
 from campaign.exports.qr import qr_png, qr_svg
@@ -61,7 +66,8 @@ def event_calendar_links(event: Event) -> dict[str, str]:
         "ics": url_for("exports.event_calendar", ref=event.ref),
         "google": google_calendar_url(entry),
         "outlook": outlook_calendar_url(entry),
-        "subscribe": webcal_url(feed),
+        # The page with every way to subscribe (a webcal link does nothing on Android).
+        "subscribe": url_for("exports.subscribe_campaign", slug=event.campaign.slug),
         "feed": feed,
     }
 
@@ -107,7 +113,7 @@ def campaign_calendar(slug: str):
         abort(404)
     # Answered from one primary-key read: calendar apps poll often and mostly get this.
     # (Usually answered before Flask, by campaign.exports.fastpath, by the same function.)
-    reply = feed_answer.answer(version, slug, request.environ, feed_cache())
+    reply = feed_answer.answer(version, slug, request.environ, feed_cache(), now)
     if reply.body is None:
         try:
             template = builds.feed_template(version, filters, now)
@@ -116,7 +122,7 @@ def campaign_calendar(slug: str):
         body = template.render(origin)  # this host in the links: no build
         if reply.gzipped:
             body = gzip.compress(body, 6)
-        reply = feed_answer.built(version, slug, reply, body, feed_cache())
+        reply = feed_answer.built(version, slug, reply, body, feed_cache(), now)
     return Response(reply.body, status=reply.status, headers=reply.headers)
 
 
@@ -137,12 +143,38 @@ def _build_campaign_feed(campaign_id: int, filters: feeds.FeedFilters, now: date
     return template.render(feeds.feed_origin(current_app.config, request.environ))
 
 
+@bp.get("/c/<slug>/subscribe")
+def subscribe_campaign(slug: str):
+    """The page the campaign's QR code opens: a phone imports an https .ics file once, so
+    this page offers the feed as a subscription in each kind of calendar. The filters of
+    the feed (country, city, kind of place) pass through to it."""
+    campaign = campaign_or_404(slug)
+    try:
+        filters = feeds.FeedFilters.from_args(request.args)
+    except feeds.FeedFilterError as error:
+        message = _("This calendar filter is not valid: %(name)s.", name=error.parameter)
+        return render_template("errors.html", code=400, message=message), 400
+    chosen = {
+        "country": filters.country,
+        "city": filters.city,
+        "venue_type": filters.venue_type.value if filters.venue_type else "",
+    }
+    chosen = {name: value for name, value in chosen.items() if value}
+    feed = absolute_url_for("exports.campaign_calendar", slug=campaign.slug, **chosen)
+    return render_template(
+        "exports/subscribe.html",
+        campaign=campaign,
+        links=subscribe_urls(feed, campaign.name),
+        filtered=bool(chosen),
+    )
+
+
 @bp.get("/me/<token>/calendar.ics")
 @private
 def member_calendar(token: str):
     membership = membership_or_404(token)
     entry = feeds.member_entry(membership, token)
-    info = CalendarInfo(name=entry.summary, refresh=feeds.FEED_REFRESH)
+    info = CalendarInfo(name=entry.summary, refresh=feeds.MEMBER_FEED_REFRESH)
     return _ics(events_to_ical([entry], info, stamp=_now()), "my-group.ics")
 
 
@@ -189,7 +221,9 @@ def group_qr(code: str, image_format: str):
 def campaign_qr(slug: str, image_format: str):
     if db.session.scalar(db.select(Campaign.id).where(Campaign.slug == slug)) is None:
         abort(404)
-    return _qr(absolute_url_for("exports.campaign_calendar", slug=slug), image_format)
+    # The subscribe page, not the .ics file: a phone that opens an https .ics imports it
+    # once, and would never see a change or a cancellation.
+    return _qr(absolute_url_for("exports.subscribe_campaign", slug=slug), image_format)
 
 
 # --- poster ------------------------------------------------------------------------------

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -12,7 +11,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from campaign.forms import HoneypotForm, ServiceProblemsForm
+from campaign.forms import FlaskForm, HoneypotForm, ServiceProblemsForm
 from campaign.groups.contacts import ContactError, normalise_contact
 from campaign.groups.service import MAX_NAME_LENGTH, Volunteer
 

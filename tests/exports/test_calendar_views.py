@@ -1,15 +1,18 @@
 """Calendar files over HTTP: one event, the campaign feed, a volunteer's own feed."""
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import update
+from werkzeug.http import http_date, parse_date
 
 from campaign.events.service import cancel_event, update_event
+from campaign.exports.feeds import FeedAsk, FeedFilters, last_modified_validator, version_of
 from campaign.extensions import db
 from campaign.groups import service
-from campaign.models import EventStatus, VenueType, utcnow
+from campaign.models import Campaign, EventStatus, VenueType, utcnow
 from tests.factories import event_details, volunteer
 
 
@@ -141,7 +144,8 @@ def test_campaign_feed_holds_public_events_from_30_days_ago(client, make_campaig
     calendar = calendar_of(response)
     assert str(calendar["X-WR-CALNAME"]) == "I AM HAZARA"
     assert str(calendar["NAME"]) == "I AM HAZARA"
-    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(hours=6)
+    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(hours=1)
+    assert b"X-PUBLISHED-TTL:PT1H\r\n" in response.data
     found = vevents(response)
     uid = "event-{}@campaign".format
     assert set(found) == {uid(upcoming.ref), uid(recent.ref), uid(cancelled.ref)}
@@ -197,17 +201,12 @@ def test_conditional_get_and_a_change_moves_the_etag(client, make_campaign, make
     url = f"/c/{campaign.slug}/calendar.ics"
     first = client.get(url)
     etag = first.headers["ETag"]
-    assert first.headers["Last-Modified"]
     assert first.headers["Cache-Control"] == "no-cache"
 
     not_modified = client.get(url, headers={"If-None-Match": etag})
     assert not_modified.status_code == 304
     assert not_modified.data == b""
     assert not_modified.headers["ETag"] == etag
-    # Only the ETag decides (Last-Modified has one-second steps): If-Modified-Since alone
-    # gets the whole feed, never a stale 304.
-    since = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
-    assert since.status_code == 200
 
     # An unrelated campaign's change leaves this feed alone.
     make_event()
@@ -271,6 +270,9 @@ def test_personal_feed_is_tentative_until_the_third_member_joins(client, make_ev
 
     response = client.get(url)
     assert response.headers["Cache-Control"] == "no-store"
+    # Refreshed every half hour (Apple and Outlook read X-PUBLISHED-TTL; see feeds.py).
+    assert calendar_of(response).decoded("REFRESH-INTERVAL") == timedelta(minutes=30)
+    assert b"X-PUBLISHED-TTL:PT30M\r\n" in response.data
     forming = only_vevent(response)
     assert str(forming["STATUS"]) == "TENTATIVE"
     assert "Do not go alone" in str(forming["DESCRIPTION"])
@@ -333,7 +335,7 @@ def test_event_page_has_calendar_buttons_with_encoded_parameters(client, make_ev
     event = make_event(title="Stand & speak: Quetta", timezone="Asia/Karachi")
     page = client.get(f"/e/{event.ref}").get_data(as_text=True)
     assert f'href="/e/{event.ref}/calendar.ics"' in page
-    assert f'href="webcal://localhost/c/{event.campaign.slug}/calendar.ics"' in page
+    assert f'href="/c/{event.campaign.slug}/subscribe"' in page
     google = _link(page, "https://calendar.google.com/")
     query = parse_qs(urlsplit(google).query)
     assert query["action"] == ["TEMPLATE"]
@@ -449,3 +451,61 @@ def test_the_feed_is_gzipped_for_clients_that_accept_it(client, make_campaign, m
         answer = client.get(url, headers={"Accept-Encoding": header})
         assert ("Content-Encoding" in answer.headers) is packs, header
         assert (answer.data == plain.data) is not packs, header
+
+
+# --- If-Modified-Since ---------------------------------------------------------------------
+
+
+def changed_at(campaign, moment) -> None:
+    """As if the campaign's feed last changed at ``moment``: a new revision then."""
+    db.session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id)
+        .values(feed_revision=Campaign.feed_revision + 1, feed_changed_at=moment)
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_if_modified_since_alone_gets_304(app, client, make_campaign, make_event, fast_path):
+    if not fast_path:
+        app.wsgi_app = app.wsgi_app.wsgi_app
+    campaign = make_campaign()
+    event = make_event(campaign=campaign)
+    url = f"/c/{campaign.slug}/calendar.ics"
+    # Changed this very second: no Last-Modified yet (another change may come in the same
+    # second, and "not modified since" that second would hide it).
+    assert "Last-Modified" not in client.get(url).headers
+    moment = utcnow() - timedelta(minutes=5, microseconds=-123456)
+    changed_at(campaign, moment)
+    first = client.get(url)
+    assert first.status_code == 200
+    last_modified = first.headers["Last-Modified"]
+    assert parse_date(last_modified) == moment.replace(microsecond=0)
+    for since in (last_modified, http_date(utcnow())):
+        for _ in range(2):  # built by Flask, then answered from the copy (fast path)
+            response = client.get(url, headers={"If-Modified-Since": since})
+            assert response.status_code == 304, since
+            assert response.data == b"" and response.headers["ETag"] == first.headers["ETag"]
+    earlier = http_date(moment - timedelta(seconds=1))
+    response = client.get(url, headers={"If-Modified-Since": earlier})
+    assert response.status_code == 200 and response.headers["Last-Modified"] == last_modified
+    # If-None-Match takes precedence (RFC 9110 13.2.2): another ETag gets the feed.
+    both = {"If-Modified-Since": last_modified, "If-None-Match": '"other"'}
+    assert client.get(url, headers=both).status_code == 200
+
+    update_event(event, event.organiser, event_details(title="Moved"))
+    db.session.commit()
+    after = client.get(url, headers={"If-Modified-Since": last_modified})
+    assert after.status_code == 200 and "Moved" in after.get_data(as_text=True)
+    assert "Last-Modified" not in after.headers  # the change's second is not over
+
+
+def test_last_modified_only_once_its_second_is_over():
+    change = datetime(2030, 5, 1, 12, 0, 0, tzinfo=UTC)  # the second of a change at .8
+    for after in (timedelta(0), timedelta(milliseconds=900), timedelta(seconds=1.9)):
+        assert last_modified_validator(change, change + after) is None, after
+    assert last_modified_validator(change, change + timedelta(seconds=2)) == change
+    ask = FeedAsk("s", FeedFilters(), "en", "", "https://example.org")
+    version = version_of(ask, (1, 7, change.replace(microsecond=800_000)), change)
+    assert version.last_modified == change  # whole seconds

@@ -39,7 +39,7 @@ def test_event_campaign_and_group_codes_hold_absolute_urls(client, make_event, i
     expected = {
         f"/e/{event.ref}/qr.{image_format}": f"http://localhost/e/{event.ref}",
         f"/c/{event.campaign.slug}/qr.{image_format}": (
-            f"http://localhost/c/{event.campaign.slug}/calendar.ics"
+            f"http://localhost/c/{event.campaign.slug}/subscribe"
         ),
         f"/j/{group.join_code}/qr.{image_format}": f"http://localhost/j/{group.join_code}",
     }
