@@ -6,6 +6,8 @@ left; Noto fonts are embedded from ``static/fonts``.
 """
 
 import io
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -32,6 +34,17 @@ class PosterText:
     join_url: str
     code_instructions: str  # "Have a group code? Open … and type it."
     footer: str = ""
+
+
+def distinct_places(parts: Iterable[str]) -> str:
+    """The parts of a place joined, each said once: a venue that is also the address's
+    first line ("Parliament Square", "Parliament Square, London") is printed once."""
+    kept: dict[str, str] = {}
+    for part in parts:
+        for piece in re.split("[,\u060c]", part or ""):  # a comma, or the Arabic comma
+            piece = " ".join(piece.split())
+            kept.setdefault(piece.casefold(), piece)
+    return ", ".join(piece for piece in kept.values() if piece)
 
 
 def _fonts(pdf: FPDF, font_dir: Path) -> None:
