@@ -1,12 +1,20 @@
 """Printable signs: sign texts in, PDF bytes (or an SVG preview) out. No Flask here.
 
-Black on white, thick margins, one sign per page, the text at the largest size that fits
-with breaks only between words. Text is shaped with HarfBuzz, so Persian and Urdu join
-and run right to left; each script gets a font that reads well from across a street.
+Black on white, one sign per page, the text at the largest size whose ink fits inside the
+margins, with breaks only between words: a word never breaks, the size shrinks until the
+longest word fits. Text is shaped with HarfBuzz, so Persian and Urdu join and run right to
+left; each script gets a font that reads well from across a street, and words in another
+script (a Latin city name on a Persian sign) get a font that has their letters
+(``runs.py``). The PDF and the SVG preview draw the same runs at the same places.
+
+Legibility is measured by letter height: the capitals of Latin text, the alef of Arabic
+script. A reader sees letters of height h from about 330 h away (30 mm from 10 m); a
+bilingual sign shares its height so both lines are as large as they can be relative to
+their goals (30 mm for the sign's language, 25 mm for the second line on A4 landscape).
 """
 
-import threading
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -14,18 +22,42 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import Align
 
+from campaign.slogans import runs as text_runs
+
 #: Paper sizes in millimetres, portrait.
 PAPERS = {"a4": (210.0, 297.0), "a3": (297.0, 420.0), "letter": (215.9, 279.4)}
 ORIENTATIONS = ("landscape", "portrait")
 PT = 25.4 / 72  # millimetres per point
 
-#: Font family, file stem and line height (a multiple of the size) for each script.
-LATIN = ("NotoSans", "NotoSans-Bold", 1.2)
-NASKH = ("NotoNaskhArabic", "NotoNaskhArabic-Bold", 1.6)
-NASTALIQ = ("NotoNastaliqUrdu", "NotoNastaliqUrdu-Bold", 2.3)
+
+@dataclass(frozen=True)
+class Script:
+    family: str
+    stem: str
+    #: Baseline to baseline at least, in ems; lines whose ink reaches further get more.
+    min_step: float
+    #: The height of its letters that legibility is judged by (cap height, alef), in ems.
+    letter_height: float
+
+
+LATIN = Script("NotoSans", "NotoSans-Bold", 0.9, 0.714)
+NASKH = Script("NotoNaskhArabic", "NotoNaskhArabic-Bold", 1.3, 0.68)
+NASTALIQ = Script("NotoNastaliqUrdu", "NotoNastaliqUrdu-Bold", 1.5, 0.958)
+SCRIPTS = (LATIN, NASKH, NASTALIQ)
 #: Languages written in Arabic script; Urdu gets Nastaliq, the way it is read.
 ARABIC_SCRIPT = {"ar", "fa", "prs", "ps", "ckb", "sd", "ug", "haz"}
 RTL = ARABIC_SCRIPT | {"ur", "he", "yi"}
+
+#: Margins, a share of the page's short side: thin enough for large letters, wide enough
+#: for any printer. The footer's small print sits in the bottom margin.
+MARGIN = 0.05
+#: Clear space between the ink of two lines, in ems.
+LINE_GAP = 0.2
+#: Clear space between the two texts of a bilingual sign, a share of the inner height.
+BLOCK_GAP = 0.04
+#: Letter heights a bilingual sign aims at, in proportion: the second line may be smaller.
+GOALS = (30.0, 25.0)
+FOOTER_SIZE = 9.0  # points
 
 
 @dataclass(frozen=True)
@@ -38,7 +70,7 @@ class SignPage:
     footer: str = ""
 
 
-def font_for(language: str) -> tuple[str, str, float]:
+def font_for(language: str) -> Script:
     primary = language.split("-")[0].lower()
     if primary == "ur":
         return NASTALIQ
@@ -63,19 +95,50 @@ def page_size(paper: str, orientation: str) -> tuple[float, float]:
     )
 
 
+def fonts(font_dir: Path) -> text_runs.Fonts:
+    return text_runs.Fonts(font_dir, tuple((s.family, s.stem) for s in SCRIPTS))
+
+
 # --- layout --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
+class PlacedRun:
+    text: str
+    family: str
+    rtl: bool
+    x: float  # millimetres from the page's left edge to the run's start (its advance box)
+    width: float  # millimetres
+    #: Its place in reading order: the PDF draws runs in this order, so extractors that
+    #: follow the drawing (pypdf) read the line as it is read.
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str  # in logical order, as read
+    baseline: float  # millimetres from the page top
+    runs: tuple[PlacedRun, ...]  # left to right
+
+
+@dataclass(frozen=True)
 class Block:
-    """One text block placed on the page: its lines at one size, centred in a box."""
+    """One text placed on the page: its lines at one size, centred."""
 
     lines: tuple[str, ...]
     family: str
     size: float  # points
-    line_height: float  # millimetres
-    top: float  # millimetres from the page top to the first line's box
+    line_height: float  # millimetres, baseline to baseline
+    top: float  # millimetres from the page top to the block's highest ink
     language: str
+    bottom: float = 0.0  # millimetres from the page top to the block's lowest ink
+    placed: tuple[Line, ...] = ()
+
+    @property
+    def letter_height(self) -> float:
+        """Millimetres: the height of its capitals (Latin) or alef (Arabic script)."""
+        script = next(s for s in SCRIPTS if s.family == self.family)
+        return script.letter_height * self.size * PT
 
 
 @dataclass(frozen=True)
@@ -84,154 +147,285 @@ class Layout:
     height: float
     blocks: tuple[Block, ...]
     footer: Block | None
+    margin: float = 0.0
 
 
-def _new_pdf(font_dir: Path) -> FPDF:
-    pdf = FPDF(unit="mm")
-    for family, stem, _ in (LATIN, NASKH, NASTALIQ):
-        pdf.add_font(family, "", font_dir / f"{stem}.ttf")
-    pdf.set_fallback_fonts([NASKH[0]], exact_match=False)
-    pdf.set_text_shaping(True)
-    pdf.set_auto_page_break(False)
-    return pdf
+@dataclass(frozen=True)
+class _Text:
+    """A text to lay out: its words' runs, measured once."""
+
+    words: tuple[str, ...]
+    inks: tuple[text_runs.Ink, ...]  # each word's, in ems
+    space: float  # ems
+    script: Script
+    language: str
+    rtl: bool | None
+
+    @classmethod
+    def of(cls, text: str, language: str, font_dir: Path) -> "_Text":
+        script = font_for(language)
+        rtl = is_rtl(language) if language else None
+        lang = language.split("-")[0].lower()
+        words = tuple(text.split()) or ("",)
+        kit = fonts(font_dir)
+        inks = tuple(
+            text_runs.extent(text_runs.line_runs(w, script.family, rtl, lang, kit)) for w in words
+        )
+        space = text_runs.measure(" ", kit.path(script.family), False, lang).advance
+        return cls(words, inks, space, script, lang, rtl)
 
 
-_local = threading.local()
+@dataclass(frozen=True)
+class _Fit:
+    size: float  # points
+    lines: tuple[tuple[int, int], ...]  # word ranges
+    step: float  # ems, baseline to baseline
+    tops: tuple[float, ...]  # ems, each line's ink above its baseline
+    bottoms: tuple[float, ...]  # ems, below
+
+    @property
+    def height(self) -> float:
+        """Millimetres from the first line's highest ink to the last line's lowest."""
+        ems = self.tops[0] + (len(self.lines) - 1) * self.step + self.bottoms[-1]
+        return ems * self.size * PT
 
 
-def _measuring_pdf(font_dir: Path) -> FPDF:
-    """A document kept per thread only to measure text: loading the fonts is the slow part."""
-    pdf = getattr(_local, "pdf", None)
-    if pdf is None or _local.font_dir != font_dir:
-        pdf = _new_pdf(font_dir)
-        pdf.add_page()
-        _local.pdf, _local.font_dir = pdf, font_dir
-    return pdf
+def _line_width(text: _Text, start: int, end: int) -> float:
+    """Ems a line of words ``start:end`` may take, ink and advance, swashes included."""
+    inks = text.inks[start:end]
+    advance = sum(i.advance for i in inks) + text.space * (end - start - 1)
+    before = max(0.0, max(-i.left for i in inks))
+    after = max(0.0, max(i.right - i.advance for i in inks))
+    return advance + before + after
 
 
-#: Words are measured once, at this size; a font's widths grow in proportion to its size.
-MEASURED_AT = 100.0
-
-
-@lru_cache(maxsize=8192)
-def _word_widths(text: str, family: str, font_dir: Path) -> tuple[tuple[float, ...], float]:
-    """The width of each word of ``text`` and of a space, at ``MEASURED_AT`` points.
-    Shaping (HarfBuzz) is the slow part of laying out a sign, Nastaliq above all: each word
-    is shaped once here instead of at every size tried."""
-    pdf = _measuring_pdf(font_dir)
-    pdf.set_font(family, "", MEASURED_AT)
-    return tuple(pdf.get_string_width(word) for word in text.split()), pdf.get_string_width(" ")
-
-
-def _wrap(words: list[str], widths, space: float, width: float) -> list[str] | None:
-    """Lines of ``words`` (greedy, breaks only between words) within ``width``, the widths
-    already scaled to the size tried; None if a single word is too wide."""
-    lines: list[str] = []
-    line: list[str] = []
-    used = 0.0
-    for word, word_width in zip(words, widths, strict=True):
-        if word_width > width:
+def _wrap(text: _Text, width: float) -> list[tuple[int, int]] | None:
+    """Greedy lines (word ranges) within ``width`` ems; None if a word alone is too wide."""
+    lines: list[tuple[int, int]] = []
+    start = 0
+    for end in range(1, len(text.words) + 1):
+        if _line_width(text, end - 1, end) > width:
             return None
-        if line and used + space + word_width > width:
-            lines.append(" ".join(line))
-            line, used = [], 0.0
-        used += (space if line else 0.0) + word_width
-        line.append(word)
-    if line:
-        lines.append(" ".join(line))
+        if end - start > 1 and _line_width(text, start, end) > width:
+            lines.append((start, end - 1))
+            start = end - 1
+    lines.append((start, len(text.words)))
     return lines
 
 
-Sized = tuple[float, list[str]] | None
+def _fit_at(text: _Text, size: float, width: float, height: float) -> _Fit | None:
+    em = size * PT
+    lines = _wrap(text, width / em)
+    if lines is None:
+        return None
+    tops = tuple(max(i.top for i in text.inks[a:b]) for a, b in lines)
+    bottoms = tuple(max(i.bottom for i in text.inks[a:b]) for a, b in lines)
+    step = max(
+        [text.script.min_step]
+        + [bottoms[n] + tops[n + 1] + LINE_GAP for n in range(len(lines) - 1)]
+    )
+    fit = _Fit(size, tuple(lines), step, tops, bottoms)
+    return fit if fit.height <= height else None
 
 
-def _largest_size(lines_at) -> Sized:
-    """Halving between 6 and 600 points: the largest size ``lines_at`` finds lines for."""
-    low, high = 6.0, 600.0
-    best: Sized = None
-    while high - low > 0.5:
-        size = (low + high) / 2
-        lines = lines_at(size)
-        if lines is not None:
-            best, low = (size, lines), size
+def _largest(text: _Text, width: float, height: float) -> _Fit:
+    """The largest size (to a tenth of a point) whose lines fit the box: a word never
+    breaks; the size shrinks until the longest word fits, below any floor if it must.
+
+    Fewer lines can fit where more do not (one line of "I AM HAZARA" on a tall page, two
+    at a larger size), so sizes are tried downwards from the most any word allows, 2 %
+    at a time, and the first that fits is refined by halving."""
+    widest = max(_line_width(text, n, n + 1) for n in range(len(text.words)))
+    tallest = max(i.top + i.bottom for i in text.inks)
+    size = min(width / max(widest, 1e-6), height / max(tallest, 1e-6)) / PT
+    too_big = size * 1.02
+    fit = None
+    while size > 0.1:
+        fit = _fit_at(text, size, width, height)
+        if fit is not None:
+            break
+        too_big, size = size, size * 0.98
+    if fit is None:  # nothing fits at all (an empty box): the smallest size tried
+        lines = tuple((n, n + 1) for n in range(len(text.words)))
+        zeros = (0.0,) * len(lines)
+        return _Fit(size, lines, text.script.min_step, zeros, zeros)
+    low = size
+    while too_big - low > 0.1:
+        middle = (low + too_big) / 2
+        better = _fit_at(text, middle, width, height)
+        if better is not None:
+            fit, low = better, middle
         else:
-            high = size
-    return best
+            too_big = middle
+    return fit
 
 
-def _measured_whole(best: Sized, lines_at, pdf, family: str, width: float) -> Sized:
-    """Half a point smaller until the whole lines, shaped at that size, fit the width."""
-    for _ in range(8):  # rarely more than one look
-        if best is None:
-            break
-        size, lines = best
-        pdf.set_font(family, "", size)
-        if all(pdf.get_string_width(line) <= width for line in lines):
-            break
-        smaller = size - 0.5
-        best = (smaller, lines_at(smaller)) if smaller > 6 and lines_at(smaller) else None
-    return best
+def _place(text: _Text, fit: _Fit, page_width: float, top: float, font_dir: Path) -> Block:
+    """The block's lines centred on the page, its highest ink at ``top``."""
+    em = fit.size * PT
+    kit = fonts(font_dir)
+    placed = []
+    baseline = top + fit.tops[0] * em
+    for start, end in fit.lines:
+        line = " ".join(text.words[start:end])
+        runs = text_runs.line_runs(line, text.script.family, text.rtl, text.language, kit)
+        extent = text_runs.extent(runs)
+        # Centre the ink, not the advance: a swash counts as part of the line.
+        x = page_width / 2 - (extent.left + extent.right) / 2 * em
+        drawn: list[PlacedRun] = []
+        gap: text_runs.Run | None = None
+        for run in runs:
+            if run.is_gap:
+                gap = run
+            elif drawn and gap is not None and _joins(drawn[-1], gap, run):
+                drawn[-1] = _joined(drawn[-1], gap, run, em)
+            else:
+                drawn.append(
+                    PlacedRun(run.text, run.family, run.rtl, x, run.ink.advance * em, run.index)
+                )
+            if not run.is_gap:
+                gap = None
+            x += run.ink.advance * em
+        placed.append(Line(line, baseline, tuple(drawn)))
+        baseline += fit.step * em
+    return Block(
+        tuple(line.text for line in placed),
+        text.script.family,
+        fit.size,
+        fit.step * em,
+        top,
+        text.language,
+        top + fit.height,
+        tuple(placed),
+    )
 
 
-def _fit(text: str, language: str, width: float, height: float, top: float, font_dir: Path):
-    """The largest size (to half a point) at which ``text`` fits the box without breaking
-    inside a word: sizes are tried on measured word widths, and the chosen lines are then
-    measured whole (shaping across a line can differ slightly from its words' sum)."""
-    family, _, leading = font_for(language)
-    words = text.split() or [""]
-    widths, space = _word_widths(text, family, font_dir)
-    widths = widths or (0.0,)
+def _joins(left: PlacedRun, gap: text_runs.Run, right: text_runs.Run) -> bool:
+    """Words in one font and direction, a space of that font between them, are drawn as
+    one run (fewer pieces for the PDF, one text for extractors)."""
+    return left.family == gap.family == right.family and left.rtl == right.rtl == gap.rtl
 
-    def lines_at(size: float) -> list[str] | None:
-        scale = size / MEASURED_AT
-        lines = _wrap(words, [w * scale for w in widths], space * scale, width)
-        if lines is None or len(lines) * size * PT * leading > height:
-            return None
-        return lines
 
-    pdf = _measuring_pdf(font_dir)
-    best = _measured_whole(_largest_size(lines_at), lines_at, pdf, family, width)
-    if best is None:  # absurdly long text: the smallest size, wrapped anyhow
-        pdf.set_font(family, "", 6.0)
-        best = (6.0, pdf.multi_cell(width, text=text, dry_run=True, output="LINES"))
-    size, lines = best
-    line_height = size * PT * leading
-    used = len(lines) * line_height
-    return Block(tuple(lines), family, size, line_height, top + (height - used) / 2, language)
+def _joined(left: PlacedRun, gap: text_runs.Run, right: text_runs.Run, em: float):
+    first, last = (right.text, left.text) if left.rtl else (left.text, right.text)
+    width = left.width + (gap.ink.advance + right.ink.advance) * em
+    return replace(
+        left, text=f"{first}{gap.text}{last}", width=width, index=min(left.index, right.index)
+    )
+
+
+def _bilingual(first: _Text, second: _Text, width: float, height: float):
+    """Both texts' fits, sharing the height so the smaller of their letter heights,
+    each over its goal, is as large as it can be: the second line is smaller than the
+    first only as much as it must be."""
+
+    def fits(share: float) -> tuple[_Fit, _Fit, float, float]:
+        one = _largest(first, width, height * share)
+        two = _largest(second, width, height * (1 - share))
+        ratio_one = one.size * first.script.letter_height / GOALS[0]
+        ratio_two = two.size * second.script.letter_height / GOALS[1]
+        return one, two, ratio_one, ratio_two
+
+    low, high = 0.05, 0.95
+    for _ in range(16):  # the first's ratio grows with its share, the second's shrinks
+        middle = (low + high) / 2
+        _, _, ratio_one, ratio_two = fits(middle)
+        if ratio_one < ratio_two:
+            low = middle
+        else:
+            high = middle
+    candidates = [fits(low), fits(high)]
+    one, two, _, _ = max(candidates, key=lambda c: min(c[2], c[3]))
+    return one, two
 
 
 @lru_cache(maxsize=2048)
 def layout_sign(page: SignPage, width: float, height: float, font_dir: Path) -> Layout:
-    """Where each line goes, measured with the fonts the PDF embeds. Cached: the same signs
-    are shown again and again (and each word's width is cached on its own)."""
-    margin = min(width, height) * 0.08
-    footer_height = 8.0 if page.footer else 0.0
+    """Where each run goes, measured with the fonts the PDF embeds. Cached: the same signs
+    are shown again and again (and each word's runs are measured once, on their own)."""
+    margin = min(width, height) * MARGIN
     inner_width = width - 2 * margin
-    inner_height = height - 2 * margin - footer_height
-    blocks = []
+    inner_height = height - 2 * margin
+    first = _Text.of(page.text, page.language, font_dir)
     if page.second_text:
-        gap = inner_height * 0.06
-        first_height = (inner_height - gap) * 0.62
-        blocks.append(_fit(page.text, page.language, inner_width, first_height, margin, font_dir))
-        blocks.append(
-            _fit(
-                page.second_text,
-                page.second_language,
-                inner_width,
-                inner_height - gap - first_height,
-                margin + first_height + gap,
-                font_dir,
-            )
+        second = _Text.of(page.second_text, page.second_language, font_dir)
+        # The gap between the texts is part of the height they share.
+        gap = BLOCK_GAP * inner_height
+        one, two = _bilingual(first, second, inner_width, inner_height - gap)
+        used = one.height + gap + two.height
+        top = margin + (inner_height - used) / 2
+        blocks = (
+            _place(first, one, width, top, font_dir),
+            _place(second, two, width, top + one.height + gap, font_dir),
         )
     else:
-        blocks.append(_fit(page.text, page.language, inner_width, inner_height, margin, font_dir))
-    footer = None
-    if page.footer:
-        footer = Block((page.footer,), LATIN[0], 9, 5.0, height - margin / 2 - 5.0, "")
-    return Layout(width, height, tuple(blocks), footer)
+        fit = _largest(first, inner_width, inner_height)
+        blocks = (_place(first, fit, width, margin + (inner_height - fit.height) / 2, font_dir),)
+    footer = _footer(page.footer, width, height, margin, font_dir)
+    return Layout(width, height, blocks, footer, margin)
+
+
+def _footer(text: str, width: float, height: float, margin: float, font_dir: Path):
+    """The small print, centred in the bottom margin, in the reader's own language (its
+    direction taken from its first letter)."""
+    if not text:
+        return None
+    footer = replace(_Text.of(text, "", font_dir), rtl=None)
+    em = FOOTER_SIZE * PT
+    lines = ((0, len(footer.words)),)
+    tops = (max(i.top for i in footer.inks),)
+    bottoms = (max(i.bottom for i in footer.inks),)
+    fit = _Fit(FOOTER_SIZE, lines, LATIN.min_step, tops, bottoms)
+    top = height - margin / 2 - (tops[0] + bottoms[0]) * em / 2
+    return _place(footer, fit, width, top, font_dir)
 
 
 # --- PDF -----------------------------------------------------------------------------------
+
+
+def _new_pdf(font_dir: Path) -> FPDF:
+    pdf = FPDF(unit="mm")
+    for script in SCRIPTS:
+        pdf.add_font(script.family, "", font_dir / f"{script.stem}.ttf")
+    pdf.set_text_shaping(True)
+    pdf.set_auto_page_break(False)
+    pdf.c_margin = 0  # each run starts exactly where the layout puts it
+    return pdf
+
+
+def _actual_text(text: str) -> str:
+    """A PDF string in UTF-16BE: what a line says, for copying and searching."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+def _reversed_letters(text: str) -> str:
+    """``text`` right to left, letter by letter. A mark that would then come first (the
+    tanwin of "لطفاً") follows a right-to-left mark (U+200F), or extractors take it for
+    left-to-right text and put it before the word."""
+    said = text[::-1]
+    return "\u200f" + said if said and unicodedata.category(said[0]) in {"Mn", "Me"} else said
+
+
+def _draw_line(pdf: FPDF, line: Line, size: float, language: str) -> None:
+    # fpdf2 puts a cell's baseline at y + h/2 + 0.3 of the size; a cell of no height keeps
+    # its top on the page (poppler drops text whose cell starts above the page).
+    y = line.baseline - 0.3 * size * PT
+    for run in sorted(line.runs, key=lambda run: run.index):
+        # Nastaliq glyphs carry no letters of their own and sit on a slanted baseline, so
+        # text pulled out of the page came apart: a Nastaliq run says what it reads, in
+        # the order its glyphs stand (right to left reversed), the order extractors
+        # (poppler, PDFium) expect of any page before they turn right-to-left text round.
+        # Naskh and Latin runs extract letter by letter as they are (marks included).
+        spoken = run.rtl or run.family == NASTALIQ.family
+        if spoken:
+            said = _reversed_letters(run.text) if run.rtl else run.text
+            pdf._out(f"/Span <</ActualText {_actual_text(said)}>> BDC")
+        pdf.set_font(run.family, "", size)
+        pdf.set_text_shaping(True, direction="rtl" if run.rtl else "ltr", language=language)
+        pdf.set_xy(run.x, y)
+        pdf.cell(run.width, 0, run.text, align=Align.L)
+        if spoken:
+            pdf._out("EMC")
 
 
 def signs_pdf(
@@ -256,11 +450,8 @@ def signs_pdf(
         for block in (*layout.blocks, layout.footer):
             if block is None:
                 continue
-            pdf.set_font(block.family, "", block.size)
-            pdf.set_xy(0, block.top)
-            for line in block.lines:
-                pdf.cell(width, block.line_height, line, align=Align.C)
-                pdf.set_xy(0, pdf.get_y() + block.line_height)
+            for line in block.placed:
+                _draw_line(pdf, line, block.size, block.language)
     return bytes(pdf.output())
 
 
@@ -268,14 +459,15 @@ def signs_pdf(
 
 #: CSS font stacks for the preview; the page declares these families with @font-face.
 CSS_FAMILIES = {
-    LATIN[0]: "'Noto Sans Sign', sans-serif",
-    NASKH[0]: "'Noto Naskh Arabic Sign', 'Noto Sans Sign', serif",
-    NASTALIQ[0]: "'Noto Nastaliq Urdu Sign', 'Noto Naskh Arabic Sign', serif",
+    LATIN.family: "'Noto Sans Sign', sans-serif",
+    NASKH.family: "'Noto Naskh Arabic Sign', serif",
+    NASTALIQ.family: "'Noto Nastaliq Urdu Sign', serif",
 }
 
 
 def sign_svg(layout: Layout, label: str) -> str:
-    """A small picture of the sign, laid out like the PDF, for inline use in a page."""
+    """A small picture of the sign: the PDF's runs, each at the PDF's place and size in
+    the PDF's font, so preview and print read the same."""
     parts = [
         f'<svg class="sign-preview" viewBox="0 0 {layout.width:.1f} {layout.height:.1f}" '
         f'role="img" aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">',
@@ -285,17 +477,23 @@ def sign_svg(layout: Layout, label: str) -> str:
     for block in (*layout.blocks, layout.footer):
         if block is None:
             continue
-        direction = ' direction="rtl"' if is_rtl(block.language) else ""
-        for n, line in enumerate(block.lines):
-            baseline = block.top + block.line_height * (n + 0.72)
+        for line in block.placed:
             parts.append(
-                f'<text x="{layout.width / 2:.1f}" y="{baseline:.1f}" text-anchor="middle"'
-                f'{direction} font-family="{CSS_FAMILIES[block.family]}" '
-                f'font-weight="700" font-size="{block.size * PT:.2f}" fill="#000"'
-                f"{_lang(block.language)}>{escape(line)}</text>"
+                f'<text y="{line.baseline:.2f}" font-weight="700" '
+                f'font-size="{block.size * PT:.2f}" fill="#000" text-anchor="middle"'
+                f"{_lang(block.language)}>{''.join(_tspan(run) for run in line.runs)}</text>"
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _tspan(run: PlacedRun) -> str:
+    # Anchored at its middle: a browser's shaping may differ by a hair, never the place.
+    direction = ' direction="rtl" unicode-bidi="embed"' if run.rtl else ""
+    return (
+        f'<tspan x="{run.x + run.width / 2:.2f}" font-family="{CSS_FAMILIES[run.family]}"'
+        f"{direction}>{escape(run.text)}</tspan>"
+    )
 
 
 def _lang(language: str) -> str:
