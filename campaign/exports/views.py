@@ -255,4 +255,5 @@ def poster_text(event: Event) -> PosterText:
             url=absolute_url_for("groups.find_code"),
         ),
         footer=feeds.first_line(event.campaign.pledge),
+        language=select_locale(),
     )

@@ -96,3 +96,31 @@ def test_an_event_across_a_clock_change_shows_each_ends_zone(app):
         assert span.startswith("Sunday 5 April 2026, ")
         same = format_event_span(start, start.replace(hour=15), SYDNEY)
         assert same.endswith("01:00\N{EN DASH}02:00 (Australia/Sydney, AEDT)")
+
+
+def _fonts_of(pdf: bytes) -> set[str]:
+    from pypdf import PdfReader
+
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    return {str(f.get_object()["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+
+
+def test_an_urdu_poster_is_set_in_nastaliq_as_the_signs_are(client, make_event, tmp_path):
+    from tests.exports.pictures import pdf_page_to_png
+
+    event = make_event(
+        title="میں ہزارہ ہوں " * 5,  # long: three lines of Nastaliq
+        venue_name="پریس کلب",
+        city="کوئٹہ",
+        country="PK",
+        timezone="Asia/Karachi",
+    )
+    urdu = client.get(f"/e/{event.ref}/poster.pdf", headers={"Accept-Language": "ur"})
+    assert urdu.status_code == 200
+    fonts = _fonts_of(urdu.data)
+    assert any("NotoNastaliqUrdu" in name for name in fonts), fonts
+    assert not any("NotoNaskhArabic" in name for name in fonts), fonts
+    png = pdf_page_to_png(urdu.data, tmp_path)
+    assert decode_qr_png(png) == [f"http://localhost/e/{event.ref}/join"]
+    persian = client.get(f"/e/{event.ref}/poster.pdf", headers={"Accept-Language": "fa"})
+    assert any("NotoNaskhArabic" in name for name in _fonts_of(persian.data))
