@@ -36,13 +36,14 @@ class Script:
     stem: str
     #: Baseline to baseline at least, in ems; lines whose ink reaches further get more.
     min_step: float
-    #: The height of its letters that legibility is judged by (cap height, alef), in ems.
+    #: The height of the letters legibility is judged by, in ems: the ink of a capital
+    #: (Latin) or of the alef (Arabic script), from the HarfBuzz glyph extents.
     letter_height: float
 
 
 LATIN = Script("NotoSans", "NotoSans-Bold", 0.9, 0.714)
-NASKH = Script("NotoNaskhArabic", "NotoNaskhArabic-Bold", 1.3, 0.68)
-NASTALIQ = Script("NotoNastaliqUrdu", "NotoNastaliqUrdu-Bold", 1.5, 0.958)
+NASKH = Script("NotoNaskhArabic", "NotoNaskhArabic-Bold", 1.3, 0.671)
+NASTALIQ = Script("NotoNastaliqUrdu", "NotoNastaliqUrdu-Bold", 1.5, 0.857)
 SCRIPTS = (LATIN, NASKH, NASTALIQ)
 #: Languages written in Arabic script; Urdu gets Nastaliq, the way it is read.
 ARABIC_SCRIPT = {"ar", "fa", "prs", "ps", "ckb", "sd", "ug", "haz"}
@@ -393,17 +394,29 @@ def _new_pdf(font_dir: Path) -> FPDF:
     return pdf
 
 
-def _actual_text(text: str) -> str:
+def _pdf_string(text: str) -> str:
     """A PDF string in UTF-16BE: what a line says, for copying and searching."""
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
-def _reversed_letters(text: str) -> str:
-    """``text`` right to left, letter by letter. A mark that would then come first (the
-    tanwin of "لطفاً") follows a right-to-left mark (U+200F), or extractors take it for
-    left-to-right text and put it before the word."""
-    said = text[::-1]
-    return "\u200f" + said if said and unicodedata.category(said[0]) in {"Mn", "Me"} else said
+#: Invisible marks that give a run's ends its direction: LRM, RLM.
+DIRECTION_MARKS = {False: "\u200e", True: "\u200f"}
+STRONG = {False: {"L"}, True: {"R", "AL"}}
+
+
+def actual_text(text: str, rtl: bool) -> str:
+    """What a run says, for copying and searching: in the order its glyphs stand (a
+    right-to-left run reversed, letter by letter), the order extractors (poppler, PDFium)
+    expect of any page before they turn right-to-left text round. An end that is not a
+    letter of the run's direction (a "?", the tanwin of "لطفاً") gets a direction mark,
+    or extractors give it to the neighbouring text ("? ME")."""
+    said = text[::-1] if rtl else text
+    mark = DIRECTION_MARKS[rtl]
+    if said and unicodedata.bidirectional(said[0]) not in STRONG[rtl]:
+        said = mark + said
+    if said and unicodedata.bidirectional(said[-1]) not in STRONG[rtl]:
+        said = said + mark
+    return said
 
 
 def _draw_line(pdf: FPDF, line: Line, size: float, language: str) -> None:
@@ -411,21 +424,15 @@ def _draw_line(pdf: FPDF, line: Line, size: float, language: str) -> None:
     # its top on the page (poppler drops text whose cell starts above the page).
     y = line.baseline - 0.3 * size * PT
     for run in sorted(line.runs, key=lambda run: run.index):
-        # Nastaliq glyphs carry no letters of their own and sit on a slanted baseline, so
-        # text pulled out of the page came apart: a Nastaliq run says what it reads, in
-        # the order its glyphs stand (right to left reversed), the order extractors
-        # (poppler, PDFium) expect of any page before they turn right-to-left text round.
-        # Naskh and Latin runs extract letter by letter as they are (marks included).
-        spoken = run.rtl or run.family == NASTALIQ.family
-        if spoken:
-            said = _reversed_letters(run.text) if run.rtl else run.text
-            pdf._out(f"/Span <</ActualText {_actual_text(said)}>> BDC")
+        # Each run says what it reads (/ActualText): Nastaliq glyphs carry no letters of
+        # their own and sit on a slanted baseline, so text pulled out of the page came
+        # apart, and extractors guess the direction of a page's punctuation wrongly.
+        pdf._out(f"/Span <</ActualText {_pdf_string(actual_text(run.text, run.rtl))}>> BDC")
         pdf.set_font(run.family, "", size)
         pdf.set_text_shaping(True, direction="rtl" if run.rtl else "ltr", language=language)
         pdf.set_xy(run.x, y)
         pdf.cell(run.width, 0, run.text, align=Align.L)
-        if spoken:
-            pdf._out("EMC")
+        pdf._out("EMC")
 
 
 def signs_pdf(

@@ -84,6 +84,8 @@ def has_glyph(path: Path, char: str) -> bool:
 @lru_cache(maxsize=16384)
 def measure(text: str, path: Path, rtl: bool, language: str) -> Ink:
     """Shape ``text`` as fpdf2 does (cluster level 1, the direction and language given)."""
+    if not text:
+        return Ink(0.0, 0.0, 0.0, 0.0, 0.0)
     font, upem = _hb_font(path)
     buf = hb.Buffer()
     buf.cluster_level = 1
