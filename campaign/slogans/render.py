@@ -238,7 +238,18 @@ def _largest(text: _Text, width: float, height: float) -> _Fit:
     at a time, and the first that fits is refined by halving."""
     widest = max(_line_width(text, n, n + 1) for n in range(len(text.words)))
     tallest = max(i.top + i.bottom for i in text.inks)
-    size = min(width / max(widest, 1e-6), height / max(tallest, 1e-6)) / PT
+    # No larger than one word across the width, one line down the height, or all the
+    # words set in lines of the whole width, a line step apart, filling the height.
+    length = _line_width(text, 0, len(text.words))
+    steps = max(text.script.min_step, tallest)
+    size = (
+        min(
+            width / max(widest, 1e-6),
+            height / max(tallest, 1e-6),
+            (width * height / max(length * steps, 1e-6)) ** 0.5 * 1.05,
+        )
+        / PT
+    )
     too_big = size * 1.02
     fit = None
     while size > 0.1:
@@ -328,7 +339,7 @@ def _bilingual(first: _Text, second: _Text, width: float, height: float):
         return one, two, ratio_one, ratio_two
 
     low, high = 0.05, 0.95
-    for _ in range(16):  # the first's ratio grows with its share, the second's shrinks
+    for _ in range(10):  # the first's ratio grows with its share, the second's shrinks
         middle = (low + high) / 2
         _, _, ratio_one, ratio_two = fits(middle)
         if ratio_one < ratio_two:
