@@ -106,14 +106,20 @@ def format_event_time(moment: datetime, zone: tzinfo) -> str:
     return format_time(moment, "HH:mm", tzinfo=zone, locale=_locale()).translate(digits)
 
 
-def zone_label(zone: ZoneInfo, moment: datetime) -> str:
-    """The zone's IANA name with its abbreviation at that moment, e.g. "Europe/London, BST"."""
+def zone_abbreviation(zone: ZoneInfo, moment: datetime) -> str:
+    """The zone's abbreviation at that moment ("BST", "UTC+0430"), or "" when it has none."""
     abbreviation = moment.astimezone(zone).tzname() or ""
     if abbreviation == zone.key:
-        return zone.key
+        return ""
     if abbreviation and not abbreviation.lstrip("+-").isdigit():
-        return f"{zone.key}, {abbreviation}"
-    return f"{zone.key}, UTC{abbreviation}" if abbreviation else zone.key
+        return abbreviation
+    return f"UTC{abbreviation}" if abbreviation else ""
+
+
+def zone_label(zone: ZoneInfo, moment: datetime) -> str:
+    """The zone's IANA name with its abbreviation at that moment, e.g. "Europe/London, BST"."""
+    abbreviation = zone_abbreviation(zone, moment)
+    return f"{zone.key}, {abbreviation}" if abbreviation else zone.key
 
 
 def zone_long_name(zone: ZoneInfo) -> str:
@@ -121,7 +127,12 @@ def zone_long_name(zone: ZoneInfo) -> str:
 
 
 def format_event_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
-    """e.g. "Saturday 5 December 2026, 12:00-14:00 (Europe/London, GMT)" in plain text."""
+    """e.g. "Saturday 5 December 2026, 12:00-14:00 (Europe/London, GMT)" in plain text; when
+    the clocks change during the event, each end with its own abbreviation:
+    "Sunday 5 April 2026, 01:00 AEDT - 04:00 AEST (Australia/Sydney)"."""
     day_and_start = format_event_datetime(start, zone)
     until = format_event_time(end, zone)
-    return f"{day_and_start}\N{EN DASH}{until} ({zone_label(zone, start)})"
+    first, last = zone_abbreviation(zone, start), zone_abbreviation(zone, end)
+    if first == last:
+        return f"{day_and_start}\N{EN DASH}{until} ({zone_label(zone, start)})"
+    return f"{day_and_start} {first} \N{EN DASH} {until} {last} ({zone.key})"

@@ -23,10 +23,17 @@ def qr_svg(data: str) -> bytes:
     return buffer.getvalue()
 
 
-def qr_png(data: str, *, box_size: int = 10) -> bytes:
-    """A PNG QR code for ``data``: ``box_size`` pixels per module, a four-module quiet zone."""
+#: Pixels across the print PNG at least: 1,200 px spread over 10 cm is 300 dpi.
+PRINT_PIXELS = 1200
+
+
+def qr_png(data: str, *, box_size: int = 10, min_pixels: int = 0) -> bytes:
+    """A PNG QR code for ``data``: ``box_size`` pixels per module, a four-module quiet zone;
+    with ``min_pixels``, modules as large as needed for at least that many pixels across
+    (whole pixels per module, so every module stays sharp)."""
     code = _code(data)
-    code.box_size = box_size
+    modules = code.modules_count + 2 * code.border
+    code.box_size = max(box_size, -(-min_pixels // modules))
     image = code.make_image(fill_color="black", back_color="white")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 
 from campaign.access import campaign_or_404, membership_or_404, public_event_or_404, public_group
+from campaign.countries import country_name
 from campaign.exports import builds, feed_answer, feeds
 from campaign.exports.calendar_links import (
     google_calendar_url,
@@ -17,8 +18,8 @@ from campaign.exports.calendar_links import (
     webcal_url,
 )
 from campaign.exports.ical import CalendarInfo, events_to_ical
-from campaign.exports.poster import PosterText, event_poster_pdf
-from campaign.exports.qr import qr_png, qr_svg
+from campaign.exports.poster import PosterText, distinct_places, event_poster_pdf
+from campaign.exports.qr import PRINT_PIXELS, qr_png, qr_svg
 from campaign.extensions import db
 from campaign.groups import service as groups
 from campaign.http import private
@@ -181,11 +182,19 @@ def member_calendar(token: str):
 # --- QR codes ----------------------------------------------------------------------------
 
 
+#: ``?size=`` of a PNG code: screen (the default, about 400 px) or print (1,200 px or more).
+QR_PNG_PIXELS = {"screen": 0, "print": PRINT_PIXELS}
+
+
 def _qr(url: str, image_format: str, *, public: bool = True) -> Response:
     if image_format == "svg":
         response = Response(qr_svg(url), mimetype="image/svg+xml")
     elif image_format == "png":
-        response = Response(qr_png(url), mimetype="image/png")
+        size = request.args.get("size", "screen")
+        if size not in QR_PNG_PIXELS:
+            message = _("A QR code's size is screen or print.")
+            return Response(message + "\n", status=400, mimetype="text/plain")
+        response = Response(qr_png(url, min_pixels=QR_PNG_PIXELS[size]), mimetype="image/png")
     else:
         abort(404)
     # Shared caches may keep a code only when its URL does not come from the request's
@@ -269,7 +278,9 @@ def poster_text(event: Event) -> PosterText:
         campaign=event.campaign.name,
         title=title,
         when=when,
-        where=feeds.event_location(event),
+        where=distinct_places(
+            [event.venue_name, event.address, event.city, country_name(event.country)]
+        ),
         headline=_("Never go alone — join a group of at least %(min)d", min=event.min_group_size),
         scan=_("Scan to join a group"),
         join_url=absolute_url_for("groups.join_event", ref=event.ref),
@@ -278,4 +289,5 @@ def poster_text(event: Event) -> PosterText:
             url=absolute_url_for("groups.find_code"),
         ),
         footer=feeds.first_line(event.campaign.pledge),
+        language=select_locale(),
     )

@@ -43,9 +43,21 @@ def check_template(text: str) -> None:
             raise TemplateError("unknown_placeholder", "{" + name + "}")
 
 
+def written_in_capitals(text: str) -> bool:
+    """True if the template's own words have cased letters and all are capitals."""
+    literal = "".join(part for part, *_ in string.Formatter().parse(text))
+    return any(ch.isupper() for ch in literal) and not any(ch.islower() for ch in literal)
+
+
 def fill(text: str, values: Mapping[str, str]) -> str:
-    """The template with its placeholders replaced; a checked template never fails here."""
-    return text.format_map({name: values.get(name, "") for name in PLACEHOLDERS})
+    """The template with its placeholders replaced; a checked template never fails here.
+    A template written in capitals gets its values in capitals too ("LONDON STANDS …",
+    not "London STANDS …"); scripts without capitals are left as they are."""
+    capitals = written_in_capitals(text)
+    filled = {name: values.get(name, "") for name in PLACEHOLDERS}
+    if capitals:
+        filled = {name: value.upper() for name, value in filled.items()}
+    return text.format_map(filled)
 
 
 @dataclass(frozen=True)

@@ -1,59 +1,56 @@
 """Printable signs: sign texts in, PDF bytes (or an SVG preview) out. No Flask here.
 
-Black on white, thick margins, one sign per page, the text at the largest size that fits
-with breaks only between words. Text is shaped with HarfBuzz, so Persian and Urdu join
-and run right to left; each script gets a font that reads well from across a street.
+Black on white, one sign per page, laid out by ``layout.py``: each run of text drawn in
+its font at its place, shaped with HarfBuzz so Persian and Urdu join and run right to
+left. The PDF and the SVG preview draw the same runs at the same places.
 """
 
-import threading
-from dataclasses import dataclass
-from functools import lru_cache
+import unicodedata
 from html import escape
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import Align
 
+from campaign.slogans.layout import (
+    LATIN,
+    MARGIN,
+    NASKH,
+    NASTALIQ,
+    PT,
+    SCRIPTS,
+    Block,
+    Layout,
+    Line,
+    PlacedRun,
+    SignPage,
+    font_for,
+    fonts,
+    is_rtl,
+    layout_sign,
+    script_name,
+)
+
+#: What others import from here (the layout's names among them).
+__all__ = [
+    "MARGIN",
+    "PT",
+    "Block",
+    "Layout",
+    "SignPage",
+    "font_for",
+    "fonts",
+    "is_rtl",
+    "layout_sign",
+    "page_size",
+    "script_name",
+    "sign_svg",
+    "signs_pdf",
+]
+
 #: Paper sizes in millimetres, portrait.
 PAPERS = {"a4": (210.0, 297.0), "a3": (297.0, 420.0), "letter": (215.9, 279.4)}
 ORIENTATIONS = ("landscape", "portrait")
-PT = 25.4 / 72  # millimetres per point
-
-#: Font family, file stem and line height (a multiple of the size) for each script.
-LATIN = ("NotoSans", "NotoSans-Bold", 1.2)
-NASKH = ("NotoNaskhArabic", "NotoNaskhArabic-Bold", 1.6)
-NASTALIQ = ("NotoNastaliqUrdu", "NotoNastaliqUrdu-Bold", 2.3)
-#: Languages written in Arabic script; Urdu gets Nastaliq, the way it is read.
-ARABIC_SCRIPT = {"ar", "fa", "prs", "ps", "ckb", "sd", "ug", "haz"}
-RTL = ARABIC_SCRIPT | {"ur", "he", "yi"}
-
-
-@dataclass(frozen=True)
-class SignPage:
-    text: str
-    language: str
-    second_text: str = ""
-    second_language: str = ""
-    #: Small print at the foot, e.g. "I AM HAZARA · 2 of 3", so a group lines up in order.
-    footer: str = ""
-
-
-def font_for(language: str) -> tuple[str, str, float]:
-    primary = language.split("-")[0].lower()
-    if primary == "ur":
-        return NASTALIQ
-    if primary in ARABIC_SCRIPT:
-        return NASKH
-    return LATIN
-
-
-def script_name(language: str) -> str:
-    """ "latin", "naskh" or "nastaliq": which of the vendored fonts suits the language."""
-    return {LATIN: "latin", NASKH: "naskh", NASTALIQ: "nastaliq"}[font_for(language)]
-
-
-def is_rtl(language: str) -> bool:
-    return language.split("-")[0].lower() in RTL
 
 
 def page_size(paper: str, orientation: str) -> tuple[float, float]:
@@ -63,175 +60,58 @@ def page_size(paper: str, orientation: str) -> tuple[float, float]:
     )
 
 
-# --- layout --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Block:
-    """One text block placed on the page: its lines at one size, centred in a box."""
-
-    lines: tuple[str, ...]
-    family: str
-    size: float  # points
-    line_height: float  # millimetres
-    top: float  # millimetres from the page top to the first line's box
-    language: str
-
-
-@dataclass(frozen=True)
-class Layout:
-    width: float
-    height: float
-    blocks: tuple[Block, ...]
-    footer: Block | None
+# --- PDF -----------------------------------------------------------------------------------
 
 
 def _new_pdf(font_dir: Path) -> FPDF:
     pdf = FPDF(unit="mm")
-    for family, stem, _ in (LATIN, NASKH, NASTALIQ):
-        pdf.add_font(family, "", font_dir / f"{stem}.ttf")
-    pdf.set_fallback_fonts([NASKH[0]], exact_match=False)
+    for script in SCRIPTS:
+        pdf.add_font(script.family, "", font_dir / f"{script.stem}.ttf")
     pdf.set_text_shaping(True)
     pdf.set_auto_page_break(False)
+    pdf.c_margin = 0  # each run starts exactly where the layout puts it
     return pdf
 
 
-_local = threading.local()
+def _pdf_string(text: str) -> str:
+    """A PDF string in UTF-16BE: what a line says, for copying and searching."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
-def _measuring_pdf(font_dir: Path) -> FPDF:
-    """A document kept per thread only to measure text: loading the fonts is the slow part."""
-    pdf = getattr(_local, "pdf", None)
-    if pdf is None or _local.font_dir != font_dir:
-        pdf = _new_pdf(font_dir)
-        pdf.add_page()
-        _local.pdf, _local.font_dir = pdf, font_dir
-    return pdf
+#: Invisible marks that give a run's ends its direction: LRM, RLM.
+DIRECTION_MARKS = {False: "\u200e", True: "\u200f"}
+STRONG = {False: {"L"}, True: {"R", "AL"}}
 
 
-#: Words are measured once, at this size; a font's widths grow in proportion to its size.
-MEASURED_AT = 100.0
+def actual_text(text: str, rtl: bool) -> str:
+    """What a run says, for copying and searching: in the order its glyphs stand (a
+    right-to-left run reversed, letter by letter), the order extractors (poppler, PDFium)
+    expect of any page before they turn right-to-left text round. An end that is not a
+    letter of the run's direction (a "?", the tanwin of "لطفاً") gets a direction mark,
+    or extractors give it to the neighbouring text ("? ME")."""
+    said = text[::-1] if rtl else text
+    mark = DIRECTION_MARKS[rtl]
+    if said and unicodedata.bidirectional(said[0]) not in STRONG[rtl]:
+        said = mark + said
+    if said and unicodedata.bidirectional(said[-1]) not in STRONG[rtl]:
+        said = said + mark
+    return said
 
 
-@lru_cache(maxsize=8192)
-def _word_widths(text: str, family: str, font_dir: Path) -> tuple[tuple[float, ...], float]:
-    """The width of each word of ``text`` and of a space, at ``MEASURED_AT`` points.
-    Shaping (HarfBuzz) is the slow part of laying out a sign, Nastaliq above all: each word
-    is shaped once here instead of at every size tried."""
-    pdf = _measuring_pdf(font_dir)
-    pdf.set_font(family, "", MEASURED_AT)
-    return tuple(pdf.get_string_width(word) for word in text.split()), pdf.get_string_width(" ")
-
-
-def _wrap(words: list[str], widths, space: float, width: float) -> list[str] | None:
-    """Lines of ``words`` (greedy, breaks only between words) within ``width``, the widths
-    already scaled to the size tried; None if a single word is too wide."""
-    lines: list[str] = []
-    line: list[str] = []
-    used = 0.0
-    for word, word_width in zip(words, widths, strict=True):
-        if word_width > width:
-            return None
-        if line and used + space + word_width > width:
-            lines.append(" ".join(line))
-            line, used = [], 0.0
-        used += (space if line else 0.0) + word_width
-        line.append(word)
-    if line:
-        lines.append(" ".join(line))
-    return lines
-
-
-Sized = tuple[float, list[str]] | None
-
-
-def _largest_size(lines_at) -> Sized:
-    """Halving between 6 and 600 points: the largest size ``lines_at`` finds lines for."""
-    low, high = 6.0, 600.0
-    best: Sized = None
-    while high - low > 0.5:
-        size = (low + high) / 2
-        lines = lines_at(size)
-        if lines is not None:
-            best, low = (size, lines), size
-        else:
-            high = size
-    return best
-
-
-def _measured_whole(best: Sized, lines_at, pdf, family: str, width: float) -> Sized:
-    """Half a point smaller until the whole lines, shaped at that size, fit the width."""
-    for _ in range(8):  # rarely more than one look
-        if best is None:
-            break
-        size, lines = best
-        pdf.set_font(family, "", size)
-        if all(pdf.get_string_width(line) <= width for line in lines):
-            break
-        smaller = size - 0.5
-        best = (smaller, lines_at(smaller)) if smaller > 6 and lines_at(smaller) else None
-    return best
-
-
-def _fit(text: str, language: str, width: float, height: float, top: float, font_dir: Path):
-    """The largest size (to half a point) at which ``text`` fits the box without breaking
-    inside a word: sizes are tried on measured word widths, and the chosen lines are then
-    measured whole (shaping across a line can differ slightly from its words' sum)."""
-    family, _, leading = font_for(language)
-    words = text.split() or [""]
-    widths, space = _word_widths(text, family, font_dir)
-    widths = widths or (0.0,)
-
-    def lines_at(size: float) -> list[str] | None:
-        scale = size / MEASURED_AT
-        lines = _wrap(words, [w * scale for w in widths], space * scale, width)
-        if lines is None or len(lines) * size * PT * leading > height:
-            return None
-        return lines
-
-    pdf = _measuring_pdf(font_dir)
-    best = _measured_whole(_largest_size(lines_at), lines_at, pdf, family, width)
-    if best is None:  # absurdly long text: the smallest size, wrapped anyhow
-        pdf.set_font(family, "", 6.0)
-        best = (6.0, pdf.multi_cell(width, text=text, dry_run=True, output="LINES"))
-    size, lines = best
-    line_height = size * PT * leading
-    used = len(lines) * line_height
-    return Block(tuple(lines), family, size, line_height, top + (height - used) / 2, language)
-
-
-@lru_cache(maxsize=2048)
-def layout_sign(page: SignPage, width: float, height: float, font_dir: Path) -> Layout:
-    """Where each line goes, measured with the fonts the PDF embeds. Cached: the same signs
-    are shown again and again (and each word's width is cached on its own)."""
-    margin = min(width, height) * 0.08
-    footer_height = 8.0 if page.footer else 0.0
-    inner_width = width - 2 * margin
-    inner_height = height - 2 * margin - footer_height
-    blocks = []
-    if page.second_text:
-        gap = inner_height * 0.06
-        first_height = (inner_height - gap) * 0.62
-        blocks.append(_fit(page.text, page.language, inner_width, first_height, margin, font_dir))
-        blocks.append(
-            _fit(
-                page.second_text,
-                page.second_language,
-                inner_width,
-                inner_height - gap - first_height,
-                margin + first_height + gap,
-                font_dir,
-            )
-        )
-    else:
-        blocks.append(_fit(page.text, page.language, inner_width, inner_height, margin, font_dir))
-    footer = None
-    if page.footer:
-        footer = Block((page.footer,), LATIN[0], 9, 5.0, height - margin / 2 - 5.0, "")
-    return Layout(width, height, tuple(blocks), footer)
-
-
-# --- PDF -----------------------------------------------------------------------------------
+def _draw_line(pdf: FPDF, line: Line, size: float, language: str) -> None:
+    # fpdf2 puts a cell's baseline at y + h/2 + 0.3 of the size; a cell of no height keeps
+    # its top on the page (poppler drops text whose cell starts above the page).
+    y = line.baseline - 0.3 * size * PT
+    for run in sorted(line.runs, key=lambda run: run.index):
+        # Each run says what it reads (/ActualText): Nastaliq glyphs carry no letters of
+        # their own and sit on a slanted baseline, so text pulled out of the page came
+        # apart, and extractors guess the direction of a page's punctuation wrongly.
+        pdf._out(f"/Span <</ActualText {_pdf_string(actual_text(run.text, run.rtl))}>> BDC")
+        pdf.set_font(run.family, "", size)
+        pdf.set_text_shaping(True, direction="rtl" if run.rtl else "ltr", language=language)
+        pdf.set_xy(run.x, y)
+        pdf.cell(run.width, 0, run.text, align=Align.L)
+        pdf._out("EMC")
 
 
 def signs_pdf(
@@ -256,11 +136,8 @@ def signs_pdf(
         for block in (*layout.blocks, layout.footer):
             if block is None:
                 continue
-            pdf.set_font(block.family, "", block.size)
-            pdf.set_xy(0, block.top)
-            for line in block.lines:
-                pdf.cell(width, block.line_height, line, align=Align.C)
-                pdf.set_xy(0, pdf.get_y() + block.line_height)
+            for line in block.placed:
+                _draw_line(pdf, line, block.size, block.language)
     return bytes(pdf.output())
 
 
@@ -268,14 +145,15 @@ def signs_pdf(
 
 #: CSS font stacks for the preview; the page declares these families with @font-face.
 CSS_FAMILIES = {
-    LATIN[0]: "'Noto Sans Sign', sans-serif",
-    NASKH[0]: "'Noto Naskh Arabic Sign', 'Noto Sans Sign', serif",
-    NASTALIQ[0]: "'Noto Nastaliq Urdu Sign', 'Noto Naskh Arabic Sign', serif",
+    LATIN.family: "'Noto Sans Sign', sans-serif",
+    NASKH.family: "'Noto Naskh Arabic Sign', serif",
+    NASTALIQ.family: "'Noto Nastaliq Urdu Sign', serif",
 }
 
 
 def sign_svg(layout: Layout, label: str) -> str:
-    """A small picture of the sign, laid out like the PDF, for inline use in a page."""
+    """A small picture of the sign: the PDF's runs, each at the PDF's place and size in
+    the PDF's font, so preview and print read the same."""
     parts = [
         f'<svg class="sign-preview" viewBox="0 0 {layout.width:.1f} {layout.height:.1f}" '
         f'role="img" aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">',
@@ -285,17 +163,23 @@ def sign_svg(layout: Layout, label: str) -> str:
     for block in (*layout.blocks, layout.footer):
         if block is None:
             continue
-        direction = ' direction="rtl"' if is_rtl(block.language) else ""
-        for n, line in enumerate(block.lines):
-            baseline = block.top + block.line_height * (n + 0.72)
+        for line in block.placed:
             parts.append(
-                f'<text x="{layout.width / 2:.1f}" y="{baseline:.1f}" text-anchor="middle"'
-                f'{direction} font-family="{CSS_FAMILIES[block.family]}" '
-                f'font-weight="700" font-size="{block.size * PT:.2f}" fill="#000"'
-                f"{_lang(block.language)}>{escape(line)}</text>"
+                f'<text y="{line.baseline:.2f}" font-weight="700" '
+                f'font-size="{block.size * PT:.2f}" fill="#000" text-anchor="middle"'
+                f"{_lang(block.language)}>{''.join(_tspan(run) for run in line.runs)}</text>"
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _tspan(run: PlacedRun) -> str:
+    # Anchored at its middle: a browser's shaping may differ by a hair, never the place.
+    direction = ' direction="rtl" unicode-bidi="embed"' if run.rtl else ""
+    return (
+        f'<tspan x="{run.x + run.width / 2:.2f}" font-family="{CSS_FAMILIES[run.family]}"'
+        f"{direction}>{escape(run.text)}</tspan>"
+    )
 
 
 def _lang(language: str) -> str:

@@ -67,10 +67,24 @@ def test_placeholders_are_filled_for_the_event():
     texts = set()
     for seed in range(40):
         texts |= {s.text for s in signs(7, seed=seed)}
-    assert "Quetta STANDS WITH THE HAZARAS" in texts
+    assert "QUETTA STANDS WITH THE HAZARAS" in texts
     assert not any("{" in text for text in texts)
     assert fill("{campaign} in {country}, {venue}", VALUES) == "I AM HAZARA in Pakistan, Press Club"
     assert fill("{{city}} is literal", VALUES) == "{city} is literal"
+
+
+@pytest.mark.parametrize(
+    ("template", "filled"),
+    [
+        ("{city} STANDS WITH THE HAZARAS", "QUETTA STANDS WITH THE HAZARAS"),
+        ("WE ARE {campaign} IN {country}!", "WE ARE I AM HAZARA IN PAKISTAN!"),
+        ("{city} stands with the Hazaras", "Quetta stands with the Hazaras"),
+        ("{city} در کنار هزاره‌ها ایستاده است", "Quetta در کنار هزاره‌ها ایستاده است"),
+        ("{city}", "Quetta"),  # nothing of its own to go by
+    ],
+)
+def test_a_template_in_capitals_gets_its_values_in_capitals(template, filled):
+    assert fill(template, VALUES) == filled
 
 
 @pytest.mark.parametrize(
@@ -129,3 +143,12 @@ def test_adding_a_slogan_moves_few_existing_sets():
     unchanged = sum(before[seed] == after[seed] for seed in before)
     assert unchanged >= 25
     assert any("WHY?" in [s.text for s in after[seed]] for seed in after)
+
+
+def test_the_demo_slogans_print_in_capitals():
+    from campaign.dev.demo import DEMO_SLOGANS
+
+    for _theme, _kind, english, _persian, _urdu in DEMO_SLOGANS:
+        text = fill(english, {"city": "London", "country": "United Kingdom"})
+        assert text == text.upper(), text
+    assert fill(DEMO_SLOGANS[1][2], {"city": "London"}) == "LONDON STANDS WITH THE HAZARAS"

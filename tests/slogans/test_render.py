@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from campaign.slogans.render import PT, SignPage, layout_sign, page_size, sign_svg, signs_pdf
+from campaign.slogans.render import (
+    MARGIN,
+    PT,
+    SignPage,
+    layout_sign,
+    page_size,
+    sign_svg,
+    signs_pdf,
+)
 
 FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 PERSIAN = "چرا می‌خواهید مرا بکشید؟"
@@ -71,9 +79,9 @@ def test_text_fills_the_sign_and_never_breaks_inside_a_word():
     words = ["WHY", "ARE", "YOU", "WIPING", "US", "OFF", "THE", "FACE", "OF", "THIS", "EARTH?"]
     assert [w for line in long.blocks[0].lines for w in line.split()] == words
     for block in (short.blocks[0], long.blocks[0]):
-        margin = min(width, height) * 0.08
-        assert block.top >= margin - 0.01
-        assert block.top + len(block.lines) * block.line_height <= height - margin + 0.01
+        margin = min(width, height) * MARGIN
+        assert block.top >= margin - 0.01  # the ink's top and bottom, inside the margins
+        assert block.bottom <= height - margin + 0.01
 
 
 def test_a_portrait_sign_wraps_more():
@@ -115,7 +123,7 @@ def test_a_bilingual_sign_has_both_lines():
     assert "IAMHAZARA" in text and "منهزارههستم" in text
     layout = layout_sign(page, *page_size("a4", "landscape"), FONTS)
     first, second = layout.blocks
-    assert first.top + len(first.lines) * first.line_height <= second.top
+    assert first.bottom < second.top
 
 
 def test_the_preview_is_escaped_svg_laid_out_like_the_pdf():
