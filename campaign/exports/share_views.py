@@ -34,13 +34,13 @@ FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 SHARE_CACHE_BYTES = 16 * 1024 * 1024
 #: The Open Graph locale (language_TERRITORY) of each page language: where most of its
 #: readers of this campaign live. Others get their likeliest territory from CLDR.
-OG_LOCALES = {"en": "en_GB", "fa": "fa_IR", "ur": "ur_PK"}
+OG_LOCALES = {"en": "en_GB", "fa": "fa_AF", "ur": "ur_PK"}  # Dari: Afghan readers
 #: The longest og:description (messengers show two or three lines at most).
 MAX_DESCRIPTION = 300
 
 
 def og_locale(language: str) -> str:
-    """e.g. "fa_IR" for "fa" (Open Graph wants a territory; "fa" alone is ignored)."""
+    """e.g. "fa_AF" for "fa" (Open Graph wants a territory; "fa" alone is ignored)."""
     if language in OG_LOCALES:
         return OG_LOCALES[language]
     likely = get_global("likely_subtags").get(language, "")  # e.g. "ps_Arab_AF"

@@ -15,7 +15,7 @@ from campaign.groups import service as groups
 from campaign.models import EventStatus
 from tests.factories import volunteer
 
-LOCALES = {"en": "en_GB", "fa": "fa_IR", "ur": "ur_PK"}
+LOCALES = {"en": "en_GB", "fa": "fa_AF", "ur": "ur_PK"}
 
 
 class _Head(HTMLParser):
