@@ -47,7 +47,8 @@ def _pick(campaign: Campaign, own: str, translations: dict, language: str | None
 
 def campaign_text(campaign: Campaign, name: str, language: str | None = None) -> Localised:
     """``campaign.description`` or ``.pledge`` in ``language`` (the reader's by default)."""
-    assert name in CAMPAIGN_TEXTS
+    if name not in CAMPAIGN_TEXTS:
+        raise ValueError(f"not a campaign text: {name}")
     translations = {
         code: texts.get(name, "") for code, texts in (campaign.translations or {}).items()
     }
