@@ -16,7 +16,9 @@ On top of waitress this worker:
   ``timeout`` (a stuck thread would otherwise be lost for good);
 - removes ``X-Forwarded-*`` and ``Forwarded`` unless the app trusts a proxy
   (``PROXY_FIX_HOPS`` > 0) and the connection comes from ``forwarded_allow_ips``;
-- refuses to start several processes whose rate limits would each count alone.
+- refuses to start several processes whose rate limits would each count alone;
+- compresses text answers that hold no secret (gzip, brotli where installed:
+  campaign_serving/compress.py).
 """
 
 import ipaddress
@@ -32,6 +34,8 @@ from gunicorn.workers.base import Worker
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
+
+from campaign_serving.compress import Compress
 
 #: Without MAX_CONTENT_LENGTH in the app's config (the benchmarks' bare apps), bodies are
 #: refused above this; waitress buffers a body whole before the app sees it.
@@ -152,6 +156,7 @@ class BufferedWorker(Worker):
             int(config.get("PROXY_FIX_HOPS") or 0), list(self.cfg.forwarded_allow_ips)
         )
         self.body_limit = int(config.get("MAX_CONTENT_LENGTH") or BODY_LIMIT)
+        self.wsgi = Compress(self.wsgi)
 
     def application(self, environ, start_response):
         started = time.time()

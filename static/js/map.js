@@ -1,11 +1,47 @@
 // The campaign page's map: loaded only when asked for, since map pictures come from a tile
-// server that sees the visitor's address. The event list works without it.
+// server that sees the visitor's address, and Leaflet itself (about 190 KB) is fetched then
+// too: its styles and scripts are added to the page on "Show the map", never before. The
+// event list works without it.
 (function () {
   "use strict";
   var container = document.getElementById("map");
   var button = document.querySelector("[data-show-map]");
-  if (!container || !button || !window.L || !window.fetch) return;
+  if (!container || !button || !window.fetch || !window.Promise) return;
   button.hidden = false;
+
+  function words(name) {
+    return (container.getAttribute(name) || "").split(" ").filter(Boolean);
+  }
+
+  // An element added to <head>, resolved once it has loaded (scripts run in order).
+  function add(tag, url) {
+    return new Promise(function (resolve, reject) {
+      var element = document.createElement(tag);
+      if (tag === "link") {
+        element.rel = "stylesheet";
+        element.href = url;
+      } else {
+        element.src = url;
+        element.async = false;
+      }
+      element.onload = resolve;
+      element.onerror = reject;
+      document.head.appendChild(element);
+    });
+  }
+
+  var leaflet = null;
+  function loadLeaflet() {
+    if (window.L) return Promise.resolve();
+    if (!leaflet) {
+      var styles = words("data-styles").map(function (url) { return add("link", url); });
+      var scripts = words("data-scripts").reduce(function (previous, url) {
+        return previous.then(function () { return add("script", url); });
+      }, Promise.resolve());
+      leaflet = Promise.all(styles.concat([scripts]));
+    }
+    return leaflet;
+  }
 
   function failed() {
     container.hidden = false;
@@ -16,6 +52,10 @@
   button.addEventListener("click", function () {
     button.hidden = true;
     container.hidden = false;
+    loadLeaflet().then(show, failed);
+  });
+
+  function show() {
     var map = window.L.map(container, { scrollWheelZoom: false }).setView([20, 10], 2);
     var tiles = window.L.tileLayer(container.getAttribute("data-tiles"), {
       maxZoom: 18,
@@ -44,5 +84,5 @@
         container.setAttribute("data-markers", String(data.events.length));
       })
       .catch(failed);
-  });
+  }
 })();
