@@ -82,7 +82,9 @@ def init_app(app: Flask) -> None:
 
     @app.get("/manifest.webmanifest")
     def manifest() -> Response:
-        response = _manifest(_("Campaign organiser"), _("Campaign organiser"), url_for("campaigns.index"))
+        response = _manifest(
+            _("Campaign organiser"), _("Campaign organiser"), url_for("campaigns.index")
+        )
         response.headers["Cache-Control"] = NO_CACHE
         return response
 
