@@ -38,6 +38,20 @@ def member(make_campaign, make_event, with_bank):
     return others[0], group
 
 
+def _kept(page) -> list[str]:
+    """The paths of everything in the service worker's Cache Storage."""
+    return page.evaluate(
+        """async () => {
+          let paths = [];
+          for (const name of await caches.keys()) {
+            const requests = await (await caches.open(name)).keys();
+            paths = paths.concat(requests.map(r => new URL(r.url).pathname));
+          }
+          return paths;
+        }"""
+    )
+
+
 def _controlled(page) -> None:
     """Waits until the service worker controls the page and has saved what it needs."""
     page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller")
@@ -56,13 +70,20 @@ def _controlled(page) -> None:
 
 
 @pytest.mark.browser
-def test_the_member_page_and_sign_work_offline(open_page, member, live_server):
-    joined, group = member
+def test_the_member_page_and_sign_work_offline(open_page, member):
+    joined, _ = member
     sign = slogans.member_sign(joined.membership)
     page = open_page(**PHONE_390)
     page.goto(f"/me/{joined.token}")
     expect(page.locator("#offline-note")).to_be_hidden()
     _controlled(page)
+    # Other pages go to the network only: nothing of them is kept on the device.
+    for path in (f"/me/{joined.token}/leave", "/auth/login", f"/me/{joined.token}"):
+        page.goto(path)
+    own = {f"/me/{joined.token}", f"/me/{joined.token}/sign"}
+    kept = _kept(page)
+    assert own <= set(kept), kept
+    assert all(path in own or path.startswith("/static/") for path in kept), kept
 
     page.context.set_offline(True)
     page.reload()
