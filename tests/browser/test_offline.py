@@ -151,3 +151,32 @@ def test_after_leaving_the_saved_copy_is_gone(open_page, member):
         page.goto(f"/me/{joined.token}")
     with pytest.raises(PlaywrightError):
         page.goto(f"/me/{joined.token}/sign")
+
+
+@pytest.mark.browser
+def test_a_check_in_pressed_online_is_sent_at_once(open_page, member):
+    joined, _ = member
+    page = open_page(**PHONE_390)
+    page.goto(f"/me/{joined.token}")
+    _controlled(page)
+    page.get_by_role("button", name="I'm with my group at the venue").click()
+    expect(page.get_by_text("Checked in: you are with your group. Stay together.")).to_be_visible()
+    db.session.rollback()
+    assert db.session.get(Membership, joined.membership.id).checked_in_at is not None
+    assert page.evaluate("() => localStorage.getItem('offline-presses')") is None
+
+
+@pytest.mark.browser
+def test_a_public_event_page_works_offline(open_page, member):
+    _, group = member
+    title = group.event.title
+    page = open_page(**PHONE_390)
+    page.goto(f"/e/{group.event.ref}")
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller")
+    page.wait_for_function(
+        "async () => (await caches.keys()).length && !!(await caches.match(location.href))"
+    )
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(title)
+    expect(page.locator("#offline-note")).to_contain_text("Saved copy from")
