@@ -2,7 +2,18 @@
 
 from functools import wraps
 
-from flask import Flask, Response, make_response, request, send_from_directory
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 
@@ -31,7 +42,75 @@ PRIVATE_PATHS = ("/me/", "/organise", "/auth/")
 FAVICON_MAX_AGE = 24 * 3600
 
 
+#: The service worker and the manifests are fetched again whenever the browser checks for an
+#: update: never kept stale by a cache (the worker's own code decides what works offline).
+NO_CACHE = "no-cache"
+
+
+def _manifest(name: str, short_name: str, start_url: str) -> Response:
+    """A web app manifest: the member page, sign and event pages install as an app."""
+    from campaign.i18n import text_direction
+
+    language = str(get_locale() or "en")
+    response = jsonify(
+        {
+            "name": name,
+            "short_name": short_name,
+            "lang": language,
+            "dir": text_direction(language),
+            "start_url": start_url,
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#0b5cad",
+            "icons": [
+                {
+                    "src": url_for("static", filename=f"icons/icon-{size}.png"),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                    "purpose": "any maskable",
+                }
+                for size in (192, 512)
+            ],
+        }
+    )
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+def service_worker() -> Response:
+    """static/sw.js served from the root, so that its scope covers /me/ and /e/ pages."""
+    response = send_from_directory(
+        current_app.static_folder or "static", "sw.js", mimetype="text/javascript", max_age=0
+    )
+    response.headers["Cache-Control"] = NO_CACHE
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def manifest() -> Response:
+    response = _manifest(
+        _("Campaign organiser"), _("Campaign organiser"), url_for("campaigns.index")
+    )
+    response.headers["Cache-Control"] = NO_CACHE
+    return response
+
+
+@private
+def member_manifest(token: str) -> Response:
+    """Installed from a member page, the app opens on that page (the token stays in a
+    /me/ path: never cached by a proxy, redacted from logs like the page itself)."""
+    from campaign.access import membership_or_404
+
+    event = membership_or_404(token).group.event
+    return _manifest(event.title, _("Your group"), url_for("groups.member", token=token))
+
+
 def init_app(app: Flask) -> None:
+    app.add_url_rule("/sw.js", view_func=service_worker)
+    app.add_url_rule("/manifest.webmanifest", view_func=manifest)
+    app.add_url_rule("/me/<token>/app.webmanifest", view_func=member_manifest)
+
     @app.get("/favicon.ico")
     def favicon() -> Response:
         return send_from_directory(

@@ -107,6 +107,8 @@ def content_security_policy(tile_url: str) -> str:
             f"img-src {' '.join(images)}",
             "font-src 'self'",
             "connect-src 'self'",
+            "worker-src 'self'",  # /sw.js: the member page and sign work offline
+            "manifest-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
             "frame-ancestors 'none'",

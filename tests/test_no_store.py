@@ -15,6 +15,8 @@ from tests.helpers import sign_in
 PUBLIC = {
     "static",
     "favicon",
+    "service_worker",  # static/sw.js and the app manifest: no-cache, nothing personal
+    "manifest",
     "exports.event_calendar",
     "exports.campaign_calendar",
     "exports.event_qr",
