@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import column, insert, make_url, select, text
+from sqlalchemy import JSON, column, insert, make_url, select, text
 from sqlalchemy import table as sql_table
 
 from campaign import create_app
@@ -86,8 +86,13 @@ def empty_tables() -> None:
 
 def _raw(table):
     """The table without its column types: rows read and written as the database holds
-    them (contacts stay encrypted, dates as stored), so copying skips every conversion."""
-    return sql_table(table.name, *(column(c.name) for c in table.c))
+    them (contacts stay encrypted, dates as stored), so copying skips every conversion.
+    JSON columns keep their type: PostgreSQL's driver reads them as dicts, and a dict is
+    written back only as JSON."""
+    return sql_table(
+        table.name,
+        *(column(c.name, c.type if isinstance(c.type, JSON) else None) for c in table.c),
+    )
 
 
 @dataclass
