@@ -46,6 +46,7 @@ ACCOUNT_FORMS = {
 MEMBER_ROUTES = {
     "groups.member": ("GET", "/me/{token}"),
     "groups.member_state": ("GET", "/me/{token}/state.json"),
+    "member_manifest": ("GET", "/me/{token}/app.webmanifest"),
     "groups.leave": ("GET", "/me/{token}/leave"),
     "groups.day_of_event": ("POST", "/me/{token}/check-in"),
     "groups.meeting": ("POST", "/me/{token}/meeting"),
