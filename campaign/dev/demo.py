@@ -387,7 +387,9 @@ def load_demo(today: date | None = None) -> DemoResult:
 
 #: The campaign's own words (from the text it grew from), with Persian (Dari) and Urdu
 #: translations paired by theme. The translations want a native speaker's review before a
-#: real day of action.
+#: real day of action. Urdu as read in Pakistan: «ہزارہ» alone can be the Hazara region
+#: of Khyber Pakhtunkhwa, so the people are «ہزارہ برادری» (but "I am Hazara" stays: a
+#: person's identity); «مارنا» is also "to beat", so killing is «قتل کرنا».
 DEMO_SLOGANS = [
     ("i-am-hazara", "identity", "I AM HAZARA", "من هزاره هستم", "میں ہزارہ ہوں"),
     (
