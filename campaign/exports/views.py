@@ -61,7 +61,8 @@ def _conditional_ics(entry: CalendarEntry, info: CalendarInfo, filename: str) ->
     body = events_to_ical([entry], info, stamp=entry.last_modified or _now())
     response = _ics(body, filename)
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    return response.make_conditional(request)
+    response.make_conditional(request)  # itself, made a 304 when If-None-Match names it
+    return response
 
 
 def _now() -> datetime:
