@@ -16,25 +16,49 @@ from campaign.service_errors import message_for
 #: title be read as a calendar's own lines (a fake VEVENT): see campaign/exports/ical.py.
 _BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 #: TAB and every other C0 and C1 control character, DEL included: each becomes a space (as
-#: the groups service does), so no two words are ever glued together. Format characters
-#: (ZWNJ, ZWJ, direction marks) are text in Persian and Urdu and stay.
+#: the groups service does), so no two words are ever glued together.
 _CONTROL = re.compile("[\x00-\x09\x0e-\x1f\x7f-\x84\x86-\x9f]")
+#: Format characters (Unicode category Cf) are invisible, and most are text: the zero-width
+#: non-joiner (U+200C) is spelling in Persian and Urdu ("I want", "the Hazaras": without it
+#: the letters join into another word, with a space the word falls apart), the joiner
+#: (U+200D) shapes letters and emoji, and the marks LRM, RLM and ALM (U+200E, U+200F,
+#: U+061C) are typed to put a full stop or a number on the right side of mixed text: a
+#: mark is one invisible letter with a direction, so it moves the neutral characters beside
+#: it and nothing more. All of these stay, as do soft hyphens, word joiners and the tags of
+#: flag emoji. These go, without a trace (each is zero-width, so nothing is glued):
+#:
+#: - the bidi embeddings and overrides LRE RLE PDF LRO RLO (U+202A-U+202E) and isolates LRI
+#:   RLI FSI PDI (U+2066-U+2069). An override shows letters in the order it says, not the
+#:   order they are in (RLO then "gnp.exe" reads "exe.png"): a meeting point or a group
+#:   name would read as something other than what is stored and searched, and one left
+#:   open in a name turns round the rest of the line it is put in (a message, a calendar
+#:   title, a list of members). The pages isolate what they insert themselves (``<bdi>``,
+#:   U+2068…U+2069 in ``campaign.templating``), so stored text never needs its own;
+#: - the deprecated U+206A-U+206F (they change digit shapes and mirroring), the byte order
+#:   mark / zero-width no-break space U+FEFF (pasted from files, never meant) and the
+#:   interlinear annotation marks U+FFF9-U+FFFB (they hide the text between them).
+UNSAFE_FORMAT = re.compile("[\u202a-\u202e\u2066-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def without_unsafe_format(value: str) -> str:
+    """``value`` without the format characters that reorder or hide text (``UNSAFE_FORMAT``)."""
+    return UNSAFE_FORMAT.sub("", value)
 
 
 def one_line(value):
     """Text for a single-line field: every line break and control character becomes a
-    space. Anything but a string (None) is left as it is."""
+    space, unsafe format characters go. Anything but a string (None) is left as it is."""
     if not isinstance(value, str):
         return value
-    return _CONTROL.sub(" ", _BREAK.sub(" ", value))
+    return without_unsafe_format(_CONTROL.sub(" ", _BREAK.sub(" ", value)))
 
 
 def text_block(value):
     """Text for a multi-line field: every line break becomes LF, every other control
-    character a space."""
+    character a space, unsafe format characters go."""
     if not isinstance(value, str):
         return value
-    return _CONTROL.sub(" ", _BREAK.sub("\n", value))
+    return without_unsafe_format(_CONTROL.sub(" ", _BREAK.sub("\n", value)))
 
 
 class FlaskForm(_FlaskForm):

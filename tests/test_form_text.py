@@ -168,8 +168,8 @@ def test_group_name_meeting_point_and_suggestion(client, member):
     db.session.expire_all()
     group = member.membership.group
     assert group.name.startswith("Ab Bc Cd De Ef Fg") and not controls(group.name)
-    # The groups service also makes format characters spaces (its own _plain): so here.
-    assert group.meeting_point.split() == ONE_LINE.replace("\u200c", " ").split()
+    # The groups service keeps format characters too (tests/groups/test_text_fidelity.py).
+    assert group.meeting_point.split() == ONE_LINE.split()
     assert not controls(group.meeting_point)
     suggested = db.session.scalars(select(Slogan).where(Slogan.text.like("ANSWER%"))).one()
     assert suggested.text.startswith("ANSWER US ") and not controls(suggested.text)

@@ -387,7 +387,9 @@ def load_demo(today: date | None = None) -> DemoResult:
 
 #: The campaign's own words (from the text it grew from), with Persian (Dari) and Urdu
 #: translations paired by theme. The translations want a native speaker's review before a
-#: real day of action.
+#: real day of action. Urdu as read in Pakistan: «ہزارہ» alone can be the Hazara region
+#: of Khyber Pakhtunkhwa, so the people are «ہزارہ برادری» (but "I am Hazara" stays: a
+#: person's identity); «مارنا» is also "to beat", so killing is «قتل کرنا».
 DEMO_SLOGANS = [
     ("i-am-hazara", "identity", "I AM HAZARA", "من هزاره هستم", "میں ہزارہ ہوں"),
     (
@@ -395,21 +397,21 @@ DEMO_SLOGANS = [
         "identity",
         "{city} STANDS WITH THE HAZARAS",
         "{city} در کنار هزاره‌ها ایستاده است",
-        "{city} ہزارہ کے ساتھ کھڑا ہے",
+        "{city} ہزارہ برادری کے ساتھ کھڑا ہے",
     ),
     (
         "kill-me",
         "question",
         "WHY DO YOU WANT TO KILL ME?",
         "چرا می‌خواهید مرا بکشید؟",
-        "آپ مجھے کیوں مارنا چاہتے ہیں؟",
+        "آپ مجھے کیوں قتل کرنا چاہتے ہیں؟",
     ),
     (
         "kill-us",
         "question",
         "WHY DO YOU WANT TO KILL US?",
         "چرا می‌خواهید ما را بکشید؟",
-        "آپ ہمیں کیوں مارنا چاہتے ہیں؟",
+        "آپ ہمیں کیوں قتل کرنا چاہتے ہیں؟",
     ),
     (
         "wiping-us-off",
@@ -423,7 +425,7 @@ DEMO_SLOGANS = [
         "question",
         "WHY ARE YOU KILLING EVEN OUR LITTLE CHILDREN?",
         "چرا حتی کودکان کوچک ما را می‌کشید؟",
-        "آپ ہمارے چھوٹے بچوں کو بھی کیوں مار رہے ہیں؟",
+        "آپ ہمارے چھوٹے بچوں کو بھی کیوں قتل کر رہے ہیں؟",
     ),
     ("answer-please", "call", "ANSWER PLEASE", "لطفاً جواب دهید", "براہ کرم جواب دیں"),
     (

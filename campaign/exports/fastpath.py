@@ -27,7 +27,7 @@ from werkzeug.wrappers import Request
 from campaign.errors import arguments_have_control_characters
 from campaign.exports import feed_answer, feeds
 from campaign.extensions import db
-from campaign.i18n import LANGUAGE_COOKIE, locale_of
+from campaign.i18n import LANGUAGE_COOKIE
 from campaign.security import security_headers
 
 #: The status lines of the answers given here.
@@ -131,9 +131,12 @@ class FeedFastPath:
         return self._origins.remember(key, lambda: feeds.feed_origin(self.app.config, environ))
 
     def _locale(self, environ, request: Request) -> str:
+        """As Flask's view reads it (``feeds.feed_locale``): ``?lang=``, else the cookie,
+        else Accept-Language. All three are in the memo's key."""
+        asked = request.args.get(feeds.LANGUAGE_PARAMETER) if environ.get("QUERY_STRING") else None
         chosen = request.cookies.get(LANGUAGE_COOKIE) if "HTTP_COOKIE" in environ else None
-        key = (chosen, environ.get("HTTP_ACCEPT_LANGUAGE"))
-        return self._locales.remember(key, lambda: locale_of(request, self._languages))
+        key = (asked, chosen, environ.get("HTTP_ACCEPT_LANGUAGE"))
+        return self._locales.remember(key, lambda: feeds.feed_locale(request, self._languages))
 
     def answer(self, environ, slug: str) -> tuple[str, list, bytes] | None:
         """A 304 or the cached 200 (status, headers, body), or None for Flask to answer."""

@@ -18,7 +18,7 @@ from werkzeug.wsgi import get_host
 from campaign.countries import country_name
 from campaign.exports.ical import CalendarEntry
 from campaign.extensions import db
-from campaign.i18n import select_locale
+from campaign.i18n import locale_of
 from campaign.models import Campaign, Event, EventStatus, GroupState, Membership, VenueType
 from campaign.navigation import absolute_url_for
 
@@ -287,12 +287,32 @@ def last_modified_validator(changed: datetime | None, now: datetime) -> datetime
     return changed
 
 
+#: The query parameter that names a calendar file's language: ``?lang=fa``.
+LANGUAGE_PARAMETER = "lang"
+
+
+def feed_locale(http_request, languages) -> str:
+    """The language a calendar file is written in: the one its URL names (``?lang=``),
+    else the visitor's as on any page (the switcher's cookie, else Accept-Language).
+
+    Calendar servers (Google's, Microsoft's, a phone's calendar app) fetch a subscribed
+    feed with no cookie and no Accept-Language, so without ``lang`` in the URL every
+    subscriber read English; the pages that hand out a calendar URL put the reader's
+    language in it (``campaign.exports.views.feed_url_language``). A URL without one, or
+    with a language this site does not offer (an old URL in someone's calendar), is read
+    as before. ``http_request`` is Flask's request or a plain werkzeug one (the fast path)."""
+    asked = http_request.args.get(LANGUAGE_PARAMETER)
+    if asked in languages:
+        return asked
+    return locale_of(http_request, languages)
+
+
 def flask_ask(slug: str, filters: FeedFilters, origin: str) -> FeedAsk:
     """The ask of Flask's current request."""
     return FeedAsk(
         slug,
         filters,
-        select_locale(),
+        feed_locale(request, current_app.config["LANGUAGES"]),
         request.environ.get("SCRIPT_NAME", ""),
         origin,
         current_app.config.get("CATALOG_VERSION", ""),

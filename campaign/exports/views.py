@@ -3,9 +3,11 @@
 import gzip
 import hashlib
 from datetime import UTC, datetime
+from functools import wraps
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from campaign.access import campaign_or_404, membership_or_404, public_event_or_404, public_group
@@ -17,7 +19,7 @@ from campaign.exports.calendar_links import (
     subscribe_urls,
     webcal_url,
 )
-from campaign.exports.ical import CalendarInfo, events_to_ical
+from campaign.exports.ical import CalendarEntry, CalendarInfo, events_to_ical
 from campaign.exports.poster import PosterText, distinct_places, event_poster_pdf
 from campaign.exports.qr import PRINT_PIXELS, qr_png, qr_svg
 from campaign.extensions import db
@@ -48,6 +50,21 @@ def _ics(body: bytes, filename: str, *, disposition: str = "attachment") -> Resp
     return response
 
 
+def _conditional_ics(entry: CalendarEntry, info: CalendarInfo, filename: str) -> Response:
+    """One entry's file, with an ETag, answered 304 when If-None-Match names it.
+
+    Its DTSTAMP is the entry's last change, not the time of the request: in a file without
+    METHOD, DTSTAMP means LAST-MODIFIED (RFC 5545 3.8.7.2), and so the same event, group,
+    language, catalog and host always make the same bytes. The ETag is their digest, so it
+    moves with whatever the file shows (the event's or the group's revision, the language
+    and its translations, the campaign's pledge, the host in its links) and never lies."""
+    body = events_to_ical([entry], info, stamp=entry.last_modified or _now())
+    response = _ics(body, filename)
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.make_conditional(request)  # itself, made a 304 when If-None-Match names it
+    return response
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -60,11 +77,30 @@ def calendar_link_helpers() -> dict:
     }
 
 
+def feed_url_language() -> str:
+    """The language to put in the calendar URLs a page hands out (``?lang=``): the page's.
+    Calendar servers fetch them with no cookie and no Accept-Language (``feeds.feed_locale``)."""
+    return str(get_locale() or "en")
+
+
+def in_feed_language(view):
+    """Answer in the calendar file's language (``feeds.feed_locale``): every text of the
+    file and of its error answers."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        with force_locale(feeds.feed_locale(request, current_app.config["LANGUAGES"])):
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
 def event_calendar_links(event: Event) -> dict[str, str]:
     entry = feeds.event_entry(event, event.campaign)
-    feed = absolute_url_for("exports.campaign_calendar", slug=event.campaign.slug)
+    language = feed_url_language()
+    feed = absolute_url_for("exports.campaign_calendar", slug=event.campaign.slug, lang=language)
     return {
-        "ics": url_for("exports.event_calendar", ref=event.ref),
+        "ics": url_for("exports.event_calendar", ref=event.ref, lang=language),
         "google": google_calendar_url(entry),
         "outlook": outlook_calendar_url(entry),
         # The page with every way to subscribe (a webcal link does nothing on Android).
@@ -75,9 +111,10 @@ def event_calendar_links(event: Event) -> dict[str, str]:
 
 def member_calendar_links(membership, token: str) -> dict[str, str]:
     entry = feeds.member_entry(membership, token, private=False)
-    feed = absolute_url_for("exports.member_calendar", token=token)
+    language = feed_url_language()
+    feed = absolute_url_for("exports.member_calendar", token=token, lang=language)
     return {
-        "ics": url_for("exports.member_calendar", token=token),
+        "ics": url_for("exports.member_calendar", token=token, lang=language),
         "google": google_calendar_url(entry),
         "outlook": outlook_calendar_url(entry),
         "subscribe": webcal_url(feed),
@@ -89,11 +126,12 @@ def member_calendar_links(membership, token: str) -> dict[str, str]:
 
 
 @bp.get("/e/<ref>/calendar.ics")
+@in_feed_language
 def event_calendar(ref: str):
     event = public_event_or_404(ref)
     info = CalendarInfo(name=event.title)
-    body = events_to_ical([feeds.event_entry(event, event.campaign)], info, stamp=_now())
-    response = _ics(body, f"{event.ref}.ics")
+    entry = feeds.event_entry(event, event.campaign)
+    response = _conditional_ics(entry, info, f"{event.ref}.ics")
     response.cache_control.no_cache = True
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")
@@ -101,6 +139,7 @@ def event_calendar(ref: str):
 
 
 @bp.get("/c/<slug>/calendar.ics")
+@in_feed_language
 def campaign_calendar(slug: str):
     try:
         filters = feeds.FeedFilters.from_args(request.args)
@@ -161,7 +200,9 @@ def subscribe_campaign(slug: str):
         "venue_type": filters.venue_type.value if filters.venue_type else "",
     }
     chosen = {name: value for name, value in chosen.items() if value}
-    feed = absolute_url_for("exports.campaign_calendar", slug=campaign.slug, **chosen)
+    feed = absolute_url_for(
+        "exports.campaign_calendar", slug=campaign.slug, **chosen, lang=feed_url_language()
+    )
     return render_template(
         "exports/subscribe.html",
         campaign=campaign,
@@ -172,11 +213,12 @@ def subscribe_campaign(slug: str):
 
 @bp.get("/me/<token>/calendar.ics")
 @private
+@in_feed_language
 def member_calendar(token: str):
     membership = membership_or_404(token)
     entry = feeds.member_entry(membership, token)
     info = CalendarInfo(name=entry.summary, refresh=feeds.MEMBER_FEED_REFRESH)
-    return _ics(events_to_ical([entry], info, stamp=_now()), "my-group.ics")
+    return _conditional_ics(entry, info, "my-group.ics")
 
 
 # --- QR codes ----------------------------------------------------------------------------

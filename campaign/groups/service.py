@@ -6,6 +6,7 @@ SELECT … FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite. A unique constra
 """
 
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from campaign.access import may_edit, require
 from campaign.extensions import db
+from campaign.forms import without_unsafe_format
 from campaign.groups import messages, verification
 from campaign.groups.contacts import ContactError, contact_hash, normalise_contact
 from campaign.localtime import local_to_utc
@@ -104,8 +106,16 @@ def _check_open(event: Event) -> None:
 
 
 def _plain(text: str | None) -> str:
-    """One line of printable text: control characters (NUL included) become spaces."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in (text or "")).split())
+    """One line of printable text: control characters (NUL included), line and paragraph
+    separators become spaces. Format characters are text (the zero-width non-joiner is
+    spelling in Persian) and stay, except those that reorder or hide text,
+    which go (``campaign.forms.UNSAFE_FORMAT`` says which, and why)."""
+    kept = without_unsafe_format(text or "")
+    return " ".join("".join(ch if _is_text(ch) else " " for ch in kept).split())
+
+
+def _is_text(ch: str) -> bool:
+    return ch.isprintable() or unicodedata.category(ch) == "Cf"
 
 
 def _checked_volunteer(event: Event, volunteer: Volunteer) -> tuple[str, str, str]:

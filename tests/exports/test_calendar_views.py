@@ -334,7 +334,7 @@ def test_unknown_token_has_no_feed(client):
 def test_event_page_has_calendar_buttons_with_encoded_parameters(client, make_event):
     event = make_event(title="Stand & speak: Quetta", timezone="Asia/Karachi")
     page = client.get(f"/e/{event.ref}").get_data(as_text=True)
-    assert f'href="/e/{event.ref}/calendar.ics"' in page
+    assert f'href="/e/{event.ref}/calendar.ics?lang=en"' in page
     assert f'href="/c/{event.campaign.slug}/subscribe"' in page
     google = _link(page, "https://calendar.google.com/")
     query = parse_qs(urlsplit(google).query)
@@ -358,8 +358,8 @@ def test_member_page_buttons_never_hand_the_secret_link_to_google(client, make_e
     service.set_meeting(joined.membership, "Behind the red kiosk", None)
     db.session.commit()
     page = client.get(f"/me/{joined.token}").get_data(as_text=True)
-    assert f'href="/me/{joined.token}/calendar.ics"' in page
-    assert f'href="webcal://localhost/me/{joined.token}/calendar.ics"' in page
+    assert f'href="/me/{joined.token}/calendar.ics?lang=en"' in page
+    assert f'href="webcal://localhost/me/{joined.token}/calendar.ics?lang=en"' in page
     for prefix in ("https://calendar.google.com/", "https://outlook.live.com/"):
         link = _link(page, prefix)
         assert joined.token not in link
@@ -371,7 +371,7 @@ def test_a_cancelled_event_offers_no_web_calendar_links(client, make_event):
     event = make_event(status=EventStatus.CANCELLED)
     page = client.get(f"/e/{event.ref}").get_data(as_text=True)
     assert "calendar.google.com" not in page and "outlook.live.com" not in page
-    assert f'href="/e/{event.ref}/calendar.ics"' in page  # marks it cancelled in calendars
+    assert f'href="/e/{event.ref}/calendar.ics?lang=en"' in page  # marks it cancelled there
 
 
 def test_web_calendar_links_stay_short_with_persian_text(make_event, app):

@@ -2,8 +2,10 @@
 Flask's view does: same status, headers and bytes, for every way a calendar app asks."""
 
 import gzip
+from urllib.parse import urlsplit
 
 import pytest
+from icalendar import Calendar
 
 from campaign.exports.fastpath import FeedFastPath
 from tests.helpers import count_queries
@@ -15,6 +17,24 @@ ASKS = {
     "urdu by the switcher": ("", {"Cookie": "lang=ur", "Accept-Language": "en"}),
     "by country": ("?country=gb", {}),
     "by city and kind of place": ("?city=London&venue_type=government_assembly", {}),
+    # The language in the URL, as the pages hand it out to calendar servers (no cookie, no
+    # Accept-Language); it wins over both; an unknown one reads as if absent.
+    "persian by the url": ("?lang=fa", {}),
+    "urdu by the url over the cookie": ("?lang=ur", {"Cookie": "lang=fa", "Accept-Language": "fa"}),
+    "filtered, in urdu, gzipped": ("?country=gb&lang=ur", {"Accept-Encoding": "gzip"}),
+    "unknown language in the url": ("?lang=xx", {"Accept-Language": "fa"}),
+}
+
+
+#: The pledge's line in each language: which language each ask above is answered in.
+PLEDGE_LINE = {"en": "The pledge: ", "fa": "تعهدنامه: ", "ur": "عہد نامہ: "}
+LANGUAGE_OF_ASK = {
+    "persian": "fa",
+    "urdu by the switcher": "ur",
+    "persian by the url": "fa",
+    "urdu by the url over the cookie": "ur",
+    "filtered, in urdu, gzipped": "ur",
+    "unknown language in the url": "fa",
 }
 
 
@@ -46,14 +66,21 @@ def test_fast_answers_equal_flasks(client, make_campaign, make_event, flask_only
     make_event(campaign=campaign, title="Vigil; with a comma, and a semicolon")
     query, headers = ASKS[ask]
     url = f"/c/{campaign.slug}/calendar.ics{query}"
+    # The test client sends the cookies of its jar, and no Cookie header of ours.
+    headers = dict(headers)
+    for cookie in filter(None, headers.pop("Cookie", "").split(";")):
+        name, value = cookie.strip().split("=", 1)
+        client.set_cookie(name, value, domain=urlsplit(base_url).hostname)
 
     def get(**more):
         return client.get(url, base_url=base_url, headers={**headers, **more})
 
     built = flask_only(get)  # Flask builds the feed; this worker caches it
     assert built.status_code == 200
-    body = gzip.decompress(built.data) if ask == "gzip" else built.data
+    body = gzip.decompress(built.data) if "gzip" in ask else built.data
     assert b"BEGIN:VCALENDAR" in body
+    (vevent,) = Calendar.from_ical(body).walk("VEVENT")
+    assert PLEDGE_LINE[LANGUAGE_OF_ASK.get(ask, "en")] in str(vevent["DESCRIPTION"])
     with count_queries() as statements:
         fast = get()
     assert statements == [], "Flask answered: the fast path missed"

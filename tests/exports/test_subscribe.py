@@ -30,8 +30,9 @@ def test_every_way_to_subscribe(client, make_campaign):
     response = client.get(f"/c/{campaign.slug}/subscribe")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    feed = f"http://localhost/c/{campaign.slug}/calendar.ics"
-    webcal = f"webcal://localhost/c/{campaign.slug}/calendar.ics"
+    # In the page's language: calendar servers send no cookie or Accept-Language.
+    feed = f"http://localhost/c/{campaign.slug}/calendar.ics?lang=en"
+    webcal = f"webcal://localhost/c/{campaign.slug}/calendar.ics?lang=en"
     assert one_link(page, "webcal:") == webcal
     google = one_link(page, "https://calendar.google.com/")
     assert urlsplit(google).path == "/calendar/r"
@@ -57,7 +58,12 @@ def test_filters_pass_through_to_the_feed(client, make_campaign):
     ).get_data(as_text=True)
     feed = one_link(page, "webcal:")
     query = parse_qs(urlsplit(feed).query)
-    assert query == {"country": ["PK"], "city": ["quetta"], "venue_type": ["mosque"]}
+    assert query == {
+        "country": ["PK"],
+        "city": ["quetta"],
+        "venue_type": ["mosque"],
+        "lang": ["en"],
+    }
     assert "match your search" in page
 
 
