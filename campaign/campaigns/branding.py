@@ -19,7 +19,7 @@ MIN_CONTRAST_WITH_WHITE = 4.5
 MAX_LOGO_BYTES = 200 * 1024
 #: The largest picture decoded: a small file can still unpack into a huge one.
 MAX_LOGO_PIXELS = 4000 * 4000
-#: The stored logo's longest side: sharp at 48 px on a 4× screen, a few KB.
+#: The stored logo's longest side: sharp at 48 px on a 4x screen, a few KB.
 LOGO_SIDE = 256
 
 
