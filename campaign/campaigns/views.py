@@ -96,7 +96,8 @@ def _cached(response: Response, version: str) -> Response:
         response.cache_control.immutable = True
     else:
         response.cache_control.max_age = BRANDING_MAX_AGE
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: a 304 when the ETag matches
+    return response
 
 
 @bp.get("/c/<slug>/logo.png")
