@@ -3,8 +3,9 @@
 Flask-WTF fills a form from ``request.files`` and ``request.form`` together, or from a JSON
 body when there is no form data, so a multipart file part named like a text field reached
 the field's validators as a ``FileStorage`` and a JSON number as an ``int``: 500s. No form
-here takes a file or anything but text, so any request that sends one is refused before a
-view runs, whatever the endpoint.
+here takes anything but text, except the file fields of ``FILE_FIELDS`` (a campaign's
+logo, decoded by Pillow in campaign/campaigns/branding.py), so any request that sends
+anything else is refused before a view runs, whatever the endpoint.
 """
 
 from flask import Flask, render_template, request
@@ -19,6 +20,13 @@ NOT_TEXT = _l(
 )
 
 
+#: The only file parts a request may carry: endpoint → the file fields of its form.
+FILE_FIELDS = {
+    "campaigns.new_campaign": frozenset({"logo_file"}),
+    "campaigns.edit_campaign": frozenset({"logo_file"}),
+}
+
+
 def _is_text(value) -> bool:
     return isinstance(value, str) or (
         isinstance(value, list) and all(isinstance(item, str) for item in value)
@@ -30,7 +38,7 @@ def carries_non_text_values() -> bool:
     if request.method not in SUBMIT_METHODS:
         return False
     if request.files:
-        return True
+        return not set(request.files) <= FILE_FIELDS.get(request.endpoint or "", frozenset())
     if request.is_json and not request.form:
         data = request.get_json(silent=True)
         return not isinstance(data, dict) or not all(_is_text(v) for v in data.values())

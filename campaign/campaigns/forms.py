@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from campaign.campaigns.branding import MAX_LOGO_BYTES
 from campaign.campaigns.service import CampaignDetails
 from campaign.forms import ServiceProblemsForm
 from campaign.i18n import language_name
@@ -24,6 +26,14 @@ CAMPAIGN_ERROR_MESSAGES = {
     "unknown_language": _l("Use language codes such as en, fa, ur, de."),
     "no_language": _l("Give at least one language."),
     "unknown_admin": _l("Every admin needs an organiser account with that email."),
+    "bad_colour": _l("Write the colour as # and six hex digits, e.g. #0b5cad."),
+    "colour_low_contrast": _l(
+        "White text is hard to read on this colour: choose a darker one "
+        "(a contrast of at least 4.5 to 1)."
+    ),
+    "logo_svg": _l("Use a PNG or JPEG image: SVG files can carry scripts."),
+    "logo_too_large": _l("The logo is too large: at most %(n)d KB.", n=MAX_LOGO_BYTES // 1024),
+    "logo_not_image": _l("That file is not a PNG or JPEG image the site can read."),
 }
 
 
@@ -89,6 +99,19 @@ class CampaignForm(ServiceProblemsForm):
         description=_l("Empty: the site's setting. Caps the cost of bots asking for codes."),
         validators=[Optional(), NumberRange(min=0, max=1_000_000)],
     )
+    colour = StringField(
+        _l("Colour"),
+        description=_l("The header's colour, behind white text, e.g. #0b5cad. Empty: none."),
+        validators=[Optional(), Length(max=7)],
+    )
+    logo_file = FileField(
+        _l("Logo"),
+        description=_l(
+            "A PNG or JPEG image, at most %(n)d KB, shown beside the campaign's name.",
+            n=MAX_LOGO_BYTES // 1024,
+        ),
+    )
+    remove_logo = BooleanField(_l("Remove the logo"))
     submit = SubmitField(_l("Save campaign"))
 
     #: The campaign's languages after its first: a description and pledge field each.
@@ -137,7 +160,18 @@ class CampaignForm(ServiceProblemsForm):
             verify_contacts=bool(self.verify_contacts.data),
             sms_daily_budget=self.sms_daily_budget.data,
             translations=self.translations(),
+            colour=self.colour.data or "",
+            remove_logo=bool(self.remove_logo.data),
+            **self._uploaded_logo(),
         )
+
+    def _uploaded_logo(self) -> dict:
+        """The uploaded logo's bytes (one byte over the limit at most: enough to refuse it)
+        and name; nothing when no file was chosen."""
+        upload = self.logo_file.data
+        if not upload or not getattr(upload, "filename", ""):
+            return {}
+        return {"logo": upload.read(MAX_LOGO_BYTES + 1), "logo_filename": upload.filename}
 
     @classmethod
     def for_campaign(cls, campaign: Campaign) -> "CampaignForm":

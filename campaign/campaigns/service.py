@@ -8,6 +8,7 @@ from sqlalchemy import exists, select
 
 from campaign.access import administers, is_site_admin, require
 from campaign.accounts.service import find_by_email
+from campaign.campaigns import branding
 from campaign.extensions import db
 from campaign.models import (
     ABSOLUTE_MIN_GROUP_SIZE,
@@ -48,6 +49,21 @@ class CampaignDetails:
     sms_daily_budget: int | None = None
     #: The description and pledge in the campaign's other languages (campaign/texts.py).
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The header's colour, e.g. "#0b5cad"; empty: none.
+    colour: str = ""
+    #: A newly uploaded logo file (PNG or JPEG) and its name; None: the logo stays.
+    logo: bytes | None = None
+    logo_filename: str = ""
+    #: Take the logo away (a new upload wins).
+    remove_logo: bool = False
+
+
+@dataclass
+class Branding:
+    """A campaign's checked colour, and its logo as the app re-encoded it."""
+
+    colour: str | None
+    logo: bytes | None
 
 
 def _has_public_events(campaign: Campaign) -> bool:
@@ -60,8 +76,24 @@ def _has_public_events(campaign: Campaign) -> bool:
     )
 
 
-def _checked(details: CampaignDetails, campaign: Campaign | None) -> tuple[list, list[str]]:
-    problems = []
+def _checked_branding(details: CampaignDetails, problems: list) -> Branding:
+    colour = logo = None
+    try:
+        colour = branding.checked_colour(details.colour)
+    except branding.BrandingError as error:
+        problems.append(("colour", error.code))
+    if details.logo:
+        try:
+            logo = branding.logo_png(details.logo, details.logo_filename)
+        except branding.BrandingError as error:
+            problems.append(("logo_file", error.code))
+    return Branding(colour, logo)
+
+
+def _checked(
+    details: CampaignDetails, campaign: Campaign | None
+) -> tuple[list, list[str], Branding]:
+    problems: list = []
     slug = details.slug.strip().lower()
     if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
         problems.append(("slug", "bad_slug"))
@@ -94,9 +126,20 @@ def _checked(details: CampaignDetails, campaign: Campaign | None) -> tuple[list,
             problems.append(("admin_emails", "unknown_admin"))
         else:
             admins.append(organiser)
+    checked_branding = _checked_branding(details, problems)
     if problems:
         raise CampaignError.several(problems)
-    return admins, list(dict.fromkeys(languages))
+    return admins, list(dict.fromkeys(languages)), checked_branding
+
+
+def _apply_branding(campaign: Campaign, details: CampaignDetails, checked: Branding) -> None:
+    campaign.colour = checked.colour
+    if checked.logo is not None:
+        campaign.logo = checked.logo
+        campaign.logo_version = branding.logo_version(checked.logo)
+    elif details.remove_logo:
+        campaign.logo = None
+        campaign.logo_version = None
 
 
 def _apply(campaign: Campaign, details: CampaignDetails, languages: list[str]) -> None:
@@ -126,9 +169,10 @@ def _translations(given: dict[str, dict[str, str]], languages: list[str]) -> dic
 
 def create_campaign(creator: Organiser, details: CampaignDetails) -> Campaign:
     require(is_site_admin(creator))
-    admins, languages = _checked(details, None)
+    admins, languages, checked_branding = _checked(details, None)
     campaign = Campaign()
     _apply(campaign, details, languages)
+    _apply_branding(campaign, details, checked_branding)
     campaign.admins = list({o.id: o for o in [creator, *admins]}.values())
     db.session.add(campaign)
     db.session.flush()
@@ -137,8 +181,9 @@ def create_campaign(creator: Organiser, details: CampaignDetails) -> Campaign:
 
 def update_campaign(campaign: Campaign, editor: Organiser, details: CampaignDetails) -> None:
     require(administers(editor, campaign))
-    admins, languages = _checked(details, campaign)
+    admins, languages, checked_branding = _checked(details, campaign)
     _apply(campaign, details, languages)
+    _apply_branding(campaign, details, checked_branding)
     # The editor stays an admin: nobody locks themselves out by mistake.
     keep = [editor] if any(a.id == editor.id for a in campaign.admins) else []
     campaign.admins = list({o.id: o for o in [*keep, *admins]}.values())

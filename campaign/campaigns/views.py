@@ -1,6 +1,6 @@
 from dataclasses import replace
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -79,6 +79,47 @@ def map_points(slug: str):
             for ref, title, city, latitude, longitude in search.map_points(campaign, params)
         ]
     }
+
+
+#: How long a browser keeps a logo or colour fetched without its version (?v=); with the
+#: current version the URL never changes meaning, so for a year.
+BRANDING_MAX_AGE = 3600
+VERSIONED_MAX_AGE = 365 * 24 * 3600
+
+
+def _cached(response: Response, version: str) -> Response:
+    """Public (neither depends on the request's Host or cookies), with an ETag."""
+    response.set_etag(version)
+    response.cache_control.public = True
+    if request.args.get("v") == version:
+        response.cache_control.max_age = VERSIONED_MAX_AGE
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.max_age = BRANDING_MAX_AGE
+    response.make_conditional(request)  # in place: a 304 when the ETag matches
+    return response
+
+
+@bp.get("/c/<slug>/logo.png")
+def logo(slug: str):
+    """The campaign's logo, as the app re-encoded it (campaign/campaigns/branding.py)."""
+    campaign = campaign_or_404(slug)
+    if not campaign.logo_version:
+        abort(404)
+    if request.if_none_match.contains(campaign.logo_version):
+        return _cached(Response(status=304), campaign.logo_version)
+    return _cached(Response(campaign.logo, mimetype="image/png"), campaign.logo_version)
+
+
+@bp.get("/c/<slug>/theme.css")
+def theme(slug: str):
+    """The header's colour: a stylesheet, as the Content-Security-Policy allows no inline
+    style."""
+    campaign = campaign_or_404(slug)
+    if not campaign.colour:
+        abort(404)
+    css = f".site-header.branded {{ --campaign-colour: {campaign.colour}; }}\n"
+    return _cached(Response(css, mimetype="text/css"), campaign.colour.lstrip("#"))
 
 
 @bp.route("/organise/campaigns/new", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import Model, db
@@ -58,6 +58,15 @@ class Campaign(Model):
     #: Most verification codes sent by SMS per UTC day (SMS pumping costs money);
     #: None: the SMS_DAILY_BUDGET setting.
     sms_daily_budget: Mapped[int | None] = mapped_column()
+    #: The header's colour behind white text, "#rrggbb" (contrast checked when saved:
+    #: campaign/campaigns/branding.py); None: the plain header.
+    colour: Mapped[str | None] = mapped_column(String(7))
+    #: The logo as a PNG the app re-encoded itself (never the uploaded bytes), at most
+    #: 256 px a side. Deferred: the campaign is loaded with every event, the logo only by
+    #: /c/<slug>/logo.png.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    #: A digest of ``logo``: its ETag, and the ?v= that makes a changed logo a new URL.
+    logo_version: Mapped[str | None] = mapped_column(String(16))
 
     admins: Mapped[list[Organiser]] = relationship(secondary=campaign_admin, lazy="selectin")
 
