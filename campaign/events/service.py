@@ -31,6 +31,7 @@ from campaign.models import (
 )
 from campaign.models.group_sizes import size_problems
 from campaign.service_errors import ServiceError
+from campaign.texts import other_languages
 from campaign.transactions import lock_event
 
 
@@ -313,7 +314,7 @@ def translate_description(event: Event, admin: Organiser, translations: dict[str
     require(administers(admin, event.campaign))
     if event.status is EventStatus.CANCELLED:
         raise EventError("event_cancelled")
-    others = event.campaign.language_list[1:]
+    others = other_languages(event.campaign)
     problems = [
         (f"description__{code}", "description_too_long")
         for code, text in translations.items()

@@ -20,6 +20,7 @@ from campaign.groups.queries import group_summary
 from campaign.groups.service import signup_closed
 from campaign.models import Event, EventStatus
 from campaign.service_calls import apply_change, form_page
+from campaign.texts import other_languages
 from campaign.zones import only_zone_of
 
 bp = Blueprint("events", __name__)
@@ -162,7 +163,7 @@ def translations(ref: str):
     """A campaign admin writes the description in the campaign's other languages."""
     event = editable_event_or_404(ref)
     require(administers(current_user, event.campaign))
-    form_class = DescriptionsForm.in_languages(event.campaign.language_list[1:])
+    form_class = DescriptionsForm.in_languages(other_languages(event.campaign))
     saved = {f"description__{c}": t for c, t in (event.description_translations or {}).items()}
     form = form_class(**saved) if request.method == "GET" else form_class()
     return form_page(
